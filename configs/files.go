@@ -1,0 +1,85 @@
+package configs
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/consentd/consentd/mapping"
+)
+
+// loadFiles resolves the paths the config names and reads the files, so a
+// missing or broken one stops consentd before anything starts.
+func (c *Config) loadFiles(baseDir string, ps *problems) {
+	if c.Database.Dir != "" {
+		c.Database.Dir = resolve(baseDir, c.Database.Dir)
+	}
+	for i := range c.Companies {
+		c.Companies[i].loadFiles(baseDir, fmt.Sprintf("companies[%d]", i), ps)
+	}
+}
+
+func (co *Company) loadFiles(baseDir, path string, ps *problems) {
+	co.Mapping = mapping.Default()
+	if co.MappingPath != "" {
+		written := co.MappingPath
+		co.MappingPath = resolve(baseDir, written)
+		co.Mapping = loadMapping(co.MappingPath, written, path+".mapping", ps)
+	}
+	if co.RetentionPath != "" {
+		co.RetentionPath = resolve(baseDir, co.RetentionPath)
+		// The retention job parses the file; reading it here only makes
+		// sure it is there before anything starts.
+		if _, err := readFile(co.RetentionPath); err != nil {
+			ps.add(path+".retention", "%v", err)
+		}
+	}
+}
+
+// loadMapping parses a mapping file, reporting each of its problems under
+// the config key that names the file.
+func loadMapping(file, written, path string, ps *problems) *mapping.Mapping {
+	data, err := readFile(file)
+	if err != nil {
+		ps.add(path, "%v", err)
+		return nil
+	}
+	m, err := mapping.Parse(data)
+	var verr *mapping.ValidationError
+	switch {
+	case errors.As(err, &verr):
+		for _, p := range verr.Problems {
+			ps.addEach(path, "%s: %s", written, p)
+		}
+	case err != nil:
+		ps.add(path, "%s: %v", written, err)
+	}
+	return m
+}
+
+func readFile(file string) ([]byte, error) {
+	data, err := os.ReadFile(file)
+	switch {
+	case err == nil:
+		return data, nil
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, fmt.Errorf("file %s does not exist", file)
+	default:
+		var perr *fs.PathError
+		if errors.As(err, &perr) {
+			err = perr.Err
+		}
+		return nil, fmt.Errorf("cannot read file %s: %v", file, err)
+	}
+}
+
+// resolve makes a path from the config file relative to the file's
+// directory.
+func resolve(baseDir, p string) string {
+	if filepath.IsAbs(p) || baseDir == "" {
+		return filepath.Clean(p)
+	}
+	return filepath.Join(baseDir, p)
+}
