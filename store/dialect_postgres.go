@@ -1,0 +1,244 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+	"github.com/lib/pq/pqerror"
+)
+
+// postgres is the PostgreSQL dialect: one database per company on a shared
+// server, created from a maintenance database, advisory locks for runs.
+type postgres struct {
+	admin pq.Config
+	cfg   Config // pool limits of the maintenance database's pool
+	q     pgQueries
+
+	mu     sync.Mutex
+	closed bool
+	pool   *sqlx.DB // on the maintenance database, opened on first use
+}
+
+// pgQueries are the PostgreSQL-only statements of sql/postgres/server.sql.
+type pgQueries struct {
+	DatabaseExists string `query:"database-exists"`
+	CreateDatabase string `query:"create-database"`
+	DropDatabase   string `query:"drop-database"`
+	ListDatabases  string `query:"list-databases"`
+	LockMigrations string `query:"lock-migrations"`
+	TryLock        string `query:"try-advisory-lock"`
+	Unlock         string `query:"advisory-unlock"`
+}
+
+// databaseToken stands for the quoted database name in statements that
+// cannot take it as a parameter.
+const databaseToken = "{{database}}"
+
+// newPostgres parses the admin DSN. Its errors never repeat the DSN, which
+// may hold a password.
+func newPostgres(cfg Config) (*postgres, error) {
+	admin, err := pq.NewConfig(cfg.AdminDSN)
+	if err != nil {
+		var urlErr *url.Error
+		if errors.As(err, &urlErr) {
+			err = urlErr.Err
+		}
+		return nil, fmt.Errorf("admin DSN is not a valid PostgreSQL connection string: %w", err)
+	}
+	if admin.ApplicationName == "" {
+		admin.ApplicationName = "consentd"
+	}
+	return &postgres{admin: admin, cfg: cfg}, nil
+}
+
+func (p *postgres) queryFiles() []string { return []string{"sql/postgres/*.sql"} }
+
+func (p *postgres) bindQueries(nq *namedQueries) error { return nq.bind(&p.q) }
+
+func (p *postgres) tokens() map[string]string {
+	return map[string]string{
+		"identity": "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY",
+		"now":      "CURRENT_TIMESTAMP",
+	}
+}
+
+func (p *postgres) location(database string) string { return database }
+
+func (p *postgres) ping(ctx context.Context) error {
+	admin, err := p.adminPool()
+	if err != nil {
+		return err
+	}
+	if err := admin.PingContext(ctx); err != nil {
+		return fmt.Errorf("reach the PostgreSQL server: %w", err)
+	}
+	return nil
+}
+
+// adminPool opens the maintenance database's pool on first use.
+func (p *postgres) adminPool() (*sqlx.DB, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return nil, errClosed
+	}
+	if p.pool == nil {
+		pool, err := p.open(p.admin)
+		if err != nil {
+			return nil, err
+		}
+		p.cfg.limit(pool)
+		p.pool = pool
+	}
+	return p.pool, nil
+}
+
+func (p *postgres) close() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.closed = true
+	if p.pool == nil {
+		return nil
+	}
+	return p.pool.Close()
+}
+
+func (p *postgres) openCompany(database string) (*sqlx.DB, error) {
+	cfg := p.admin.Clone()
+	cfg.Database = database
+	return p.open(cfg)
+}
+
+func (p *postgres) open(cfg pq.Config) (*sqlx.DB, error) {
+	connector, err := pq.NewConnectorConfig(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("set up PostgreSQL connections: %w", err)
+	}
+	return sqlx.NewDb(sql.OpenDB(connector), "postgres"), nil
+}
+
+func (p *postgres) createDatabase(ctx context.Context, database string) (bool, error) {
+	admin, err := p.adminPool()
+	if err != nil {
+		return false, err
+	}
+	var exists bool
+	if err := admin.GetContext(ctx, &exists, p.q.DatabaseExists, database); err != nil {
+		return false, fmt.Errorf("look up database %s: %w", database, err)
+	}
+	if exists {
+		return false, nil
+	}
+	_, err = admin.ExecContext(ctx, withDatabase(p.q.CreateDatabase, database))
+	// A second migrator may create it between the look-up and here; on a
+	// close race PostgreSQL reports the unique index of pg_database instead.
+	if pq.As(err, pqerror.DuplicateDatabase, pqerror.UniqueViolation) != nil {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("create database %s: %w", database, err)
+	}
+	return true, nil
+}
+
+func (p *postgres) dropDatabase(ctx context.Context, database string) error {
+	admin, err := p.adminPool()
+	if err != nil {
+		return err
+	}
+	if _, err := admin.ExecContext(ctx, withDatabase(p.q.DropDatabase, database)); err != nil {
+		return fmt.Errorf("drop database %s: %w", database, err)
+	}
+	return nil
+}
+
+func (p *postgres) listDatabases(ctx context.Context, prefix string) ([]string, error) {
+	admin, err := p.adminPool()
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	if err := admin.SelectContext(ctx, &names, p.q.ListDatabases, prefix); err != nil {
+		return nil, fmt.Errorf("list databases: %w", err)
+	}
+	return names, nil
+}
+
+func (p *postgres) lockMigrations(ctx context.Context, tx *sqlx.Tx) error {
+	_, err := tx.ExecContext(ctx, p.q.LockMigrations, lockKey("schema-migrations"))
+	return err
+}
+
+// tryLock takes an advisory lock, which lives in the session of a
+// connection reserved from db's pool until release.
+func (p *postgres) tryLock(ctx context.Context, db *DB, name string) (func(), bool, error) {
+	conn, err := db.pool.Conn(ctx)
+	if err != nil {
+		return func() {}, false, fmt.Errorf("reserve a connection: %w", err)
+	}
+	key := lockKey(name)
+	var ok bool
+	err = conn.QueryRowContext(ctx, p.q.TryLock, key).Scan(&ok)
+	switch {
+	case err != nil:
+		discard(conn) // the lock may have been granted as the call failed
+		return func() {}, false, err
+	case !ok:
+		_ = conn.Close()
+		return func() {}, false, nil
+	}
+	return func() { p.unlock(db, conn, key, name) }, true, nil
+}
+
+// unlockTimeout bounds how long releasing a lock may take.
+const unlockTimeout = 10 * time.Second
+
+// unlock releases a lock. Should that fail, the connection is thrown away
+// instead of returned: its session ending is what frees the lock then.
+func (p *postgres) unlock(db *DB, conn *sql.Conn, key int64, name string) {
+	ctx, cancel := context.WithTimeout(context.Background(), unlockTimeout)
+	defer cancel()
+	var held bool
+	err := conn.QueryRowContext(ctx, p.q.Unlock, key).Scan(&held)
+	if err == nil && !held {
+		err = errors.New("the session did not hold the lock")
+	}
+	if err != nil {
+		db.log.Warn().Err(err).Str("lock", name).Msg("could not release lock; closing its connection instead")
+		discard(conn)
+		return
+	}
+	_ = conn.Close()
+}
+
+// discard closes conn for good instead of returning it to the pool.
+func discard(conn *sql.Conn) {
+	_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+	_ = conn.Close() // reports that Raw closed it already
+}
+
+func (p *postgres) isMissingDatabase(err error) bool {
+	return pq.As(err, pqerror.InvalidCatalogName) != nil
+}
+
+func (p *postgres) isMissingTable(err error) bool {
+	return pq.As(err, pqerror.UndefinedTable) != nil
+}
+
+func (p *postgres) isUniqueViolation(err error) bool {
+	return pq.As(err, pqerror.UniqueViolation) != nil
+}
+
+// withDatabase puts the quoted database name into a statement.
+func withDatabase(sql, database string) string {
+	return strings.ReplaceAll(sql, databaseToken, pq.QuoteIdentifier(database))
+}

@@ -1,0 +1,42 @@
+-- The proof ledger: an append-only hash chain of consent events. Locking
+-- its head is the engine's own and lives in each engine's folder.
+
+-- name: advance-ledger
+UPDATE ledger_head
+SET last_id = $1, last_hash = $2
+WHERE id = 1;
+
+-- name: ledger-head
+SELECT last_id, last_hash FROM ledger_head WHERE id = 1;
+
+-- name: insert-event
+-- Nothing is inserted when the action was recorded before.
+INSERT INTO consent_events (id, company, address_id, kind, purpose, source, text_version,
+                            text_sha256, occurred_at, channel, link_id, client_ip, user_agent,
+                            details, action_id, prev_hash, hash)
+VALUES (:id, :company, :address_id, :kind, :purpose, :source, :text_version,
+        :text_sha256, :occurred_at, :channel, :link_id, :client_ip, :user_agent,
+        :details, :action_id, :prev_hash, :hash)
+ON CONFLICT (action_id) DO NOTHING;
+
+-- name: event-by-action
+SELECT id, company, address_id, kind, purpose, source, text_version, text_sha256,
+       occurred_at, channel, link_id, client_ip, user_agent, details, action_id,
+       prev_hash, hash
+FROM consent_events
+WHERE action_id = $1;
+
+-- name: each-event
+SELECT id, company, address_id, kind, purpose, source, text_version, text_sha256,
+       occurred_at, channel, link_id, client_ip, user_agent, details, action_id,
+       prev_hash, hash
+FROM consent_events
+ORDER BY id;
+
+-- name: events-of
+SELECT id, company, address_id, kind, purpose, source, text_version, text_sha256,
+       occurred_at, channel, link_id, client_ip, user_agent, details, action_id,
+       prev_hash, hash
+FROM consent_events
+WHERE address_id = $1
+ORDER BY id;
