@@ -1,0 +1,172 @@
+package consent
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/consentd/consentd/mapping"
+	"github.com/consentd/consentd/store"
+)
+
+// Give records the contact's consent to the company's purpose with the
+// current consent text: the consent state, a 'given' event, the mirror's
+// consent fields, and for the CRM a patch of the five consent fields and
+// an "Einwilligung erteilt" activity. Consent already given to the current
+// text version gives Outcome{Duplicate: true} and records nothing; after
+// a withdrawal or for a new text version it is given anew.
+func (s *Service) Give(ctx context.Context, subj *Subject, c Client, actionID string) (Outcome, error) {
+	return s.act(ctx, KindGiven, subj, c, actionID, func(a *action) (Outcome, error) {
+		given, at, err := a.give()
+		if err != nil || !given {
+			return a.unchanged(at), err
+		}
+		return a.done(), nil
+	})
+}
+
+// give records consent unless it is given to the current text already;
+// then it returns false and when it was given.
+func (a *action) give() (bool, time.Time, error) {
+	prev, err := a.consent()
+	if err != nil {
+		return false, time.Time{}, err
+	}
+	set := a.s.set
+	if prev != nil && prev.State == store.ConsentGiven && prev.TextVersion == set.Text.Version && prev.GivenAt != nil {
+		return false, *prev.GivenAt, nil
+	}
+	st := store.ConsentState{AddressID: a.subj.Address.CRMID, Purpose: set.Purpose, State: store.ConsentGiven,
+		Source: set.Source, TextVersion: set.Text.Version, Channel: a.client.channel, GivenAt: &a.at}
+	if prev != nil {
+		st.LastUsedAt = prev.LastUsedAt
+	}
+	fields := mapping.ConsentFields{Source: set.Source, Purpose: set.Purpose, Date: crmDate(a.at)}
+	if err := a.tx.UpdateAddressConsentFields(a.ctx, st.AddressID, fields); err != nil {
+		return false, time.Time{}, err
+	}
+	if err := a.event(store.EventGiven, struct{}{}, a.putConsent(st)); err != nil {
+		return false, time.Time{}, err
+	}
+	a.out.addPatch(a.s.m.ConsentPatch(fields))
+	return true, a.at, a.out.activity(a.broker(), SubjectGiven, a.givenText())
+}
+
+// Withdraw withdraws the contact's consent at once, with an optional
+// reason of up to 500 characters: the state, a 'withdrawn' event, the
+// withdrawal date and reason in the mirror and the CRM, and an
+// "Einwilligung widerrufen" activity. Withdrawing without consent on
+// record is recorded too (an objection to advertising); withdrawing what
+// is withdrawn already records nothing. A refused reason gives FieldErrors
+// with the field "reason".
+func (s *Service) Withdraw(ctx context.Context, subj *Subject, reason string, c Client, actionID string) (Outcome, error) {
+	reason = strings.TrimSpace(reason)
+	if err := reasonErrors(reason); err != nil {
+		return Outcome{}, err
+	}
+	return s.act(ctx, KindWithdrawn, subj, c, actionID, func(a *action) (Outcome, error) {
+		prev, err := a.consent()
+		if err != nil {
+			return Outcome{}, err
+		}
+		if prev != nil && prev.State == store.ConsentWithdrawn && prev.WithdrawnAt != nil {
+			return a.unchanged(*prev.WithdrawnAt), nil
+		}
+		st, err := a.withdrawal(prev, reason)
+		if err != nil {
+			return Outcome{}, err
+		}
+		if err := a.event(store.EventWithdrawn, map[string]bool{"reason_given": reason != ""}, a.putConsent(st)); err != nil {
+			return Outcome{}, err
+		}
+		return a.done(), a.out.activity(a.broker(), SubjectWithdrawn, a.withdrawnText(reason))
+	})
+}
+
+// withdrawal shows a withdrawal in the mirror, queues its CRM patch and
+// returns the consent state to store with the event that causes it. A
+// consent withdrawn before keeps its withdrawal date, and its reason unless
+// a new one is given.
+func (a *action) withdrawal(prev *store.ConsentState, reason string) (store.ConsentState, error) {
+	st := store.ConsentState{AddressID: a.subj.Address.CRMID, Purpose: a.s.set.Purpose, State: store.ConsentWithdrawn,
+		Source: a.s.set.Source, Channel: a.client.channel, WithdrawnAt: &a.at, WithdrawalReason: reason}
+	if prev != nil {
+		st.Source, st.TextVersion, st.GivenAt, st.LastUsedAt = prev.Source, prev.TextVersion, prev.GivenAt, prev.LastUsedAt
+		if prev.State == store.ConsentWithdrawn && prev.WithdrawnAt != nil {
+			st.WithdrawnAt = prev.WithdrawnAt
+			if reason == "" {
+				st.WithdrawalReason = prev.WithdrawalReason
+			}
+		}
+	}
+	fields := a.subj.Address.Consent
+	fields.WithdrawalDate, fields.WithdrawalReason = crmDate(*st.WithdrawnAt), st.WithdrawalReason
+	if err := a.tx.UpdateAddressConsentFields(a.ctx, st.AddressID, fields); err != nil {
+		return store.ConsentState{}, err
+	}
+	a.out.addPatch(a.s.m.WithdrawalPatch(fields.WithdrawalDate, fields.WithdrawalReason))
+	return st, nil
+}
+
+// RequestDeletion records the contact's request to delete their data, with
+// an optional reason of up to 500 characters: consent withdrawn at once, a
+// 'deletion_requested' event, an open deletion request due one month later
+// (DueDate), the withdrawal date and reason in the mirror and the CRM, and
+// a "Löschanfrage" activity telling the responsible broker the request
+// date and the due date. While a request is open, another records nothing
+// and gives its due date. A refused reason gives FieldErrors ("reason").
+func (s *Service) RequestDeletion(ctx context.Context, subj *Subject, reason string, c Client, actionID string) (Outcome, error) {
+	reason = strings.TrimSpace(reason)
+	if err := reasonErrors(reason); err != nil {
+		return Outcome{}, err
+	}
+	return s.act(ctx, KindDeletionRequested, subj, c, actionID, func(a *action) (Outcome, error) {
+		open, isOpen, err := a.tx.OpenErasureOf(ctx, subj.Address.CRMID)
+		if err != nil {
+			return Outcome{}, err
+		}
+		if isOpen {
+			out := a.unchanged(open.ReceivedAt)
+			out.Due = &open.DueAt
+			return out, nil
+		}
+		return a.requestDeletion(reason)
+	})
+}
+
+func (a *action) requestDeletion(reason string) (Outcome, error) {
+	prev, err := a.consent()
+	if err != nil {
+		return Outcome{}, err
+	}
+	st, err := a.withdrawal(prev, reason)
+	if err != nil {
+		return Outcome{}, err
+	}
+	r := store.ErasureRequest{AddressID: st.AddressID, Channel: a.client.channel, Reason: reason,
+		ReceivedAt: a.at, DueAt: DueDate(a.at)}
+	details := map[string]any{"due": r.DueAt.Format(time.DateOnly), "reason_given": reason != ""}
+	if err := a.event(store.EventDeletionRequested, details, a.openErasure(st, r)); err != nil {
+		return Outcome{}, err
+	}
+	out := a.done()
+	out.Due = &r.DueAt
+	return out, a.out.activity(a.broker(), SubjectDeletion, a.deletionText(r))
+}
+
+// openErasure stores the withdrawn state and opens the deletion request,
+// both caused by the event it runs after.
+func (a *action) openErasure(st store.ConsentState, r store.ErasureRequest) func(store.Event) error {
+	return func(ev store.Event) error {
+		if err := a.putConsent(st)(ev); err != nil {
+			return err
+		}
+		r.EventID = ev.ID
+		_, opened, err := a.tx.OpenErasure(a.ctx, r)
+		if err == nil && !opened { // cannot happen under the address lock, checked anyway
+			err = errors.New("a deletion request was opened meanwhile")
+		}
+		return err
+	}
+}

@@ -1,0 +1,115 @@
+package consent
+
+import (
+	"encoding/json"
+	"fmt"
+	"maps"
+	"time"
+
+	"github.com/consentd/consentd/connector"
+	"github.com/consentd/consentd/store"
+)
+
+// Kinds of outbox rows, each one CRM write the outbox worker performs.
+const (
+	OutboxPatch         = "crm.patch"           // PatchPayload → PatchEntity
+	OutboxLink          = store.OutboxKindLink  // PatchPayload with the link field → PatchEntity
+	OutboxActivity      = "crm.activity"        // ActivityPayload → CreateActivity, ExternalID = key
+	OutboxProfileCreate = "crm.profile.create"  // ProfilePayload → CreateSearchProfile
+	OutboxProfileUpdate = "crm.profile.replace" // ProfilePayload → ReplaceSearchProfile
+	OutboxProfileDelete = "crm.profile.delete"  // ProfileDeletePayload → DeleteSearchProfile
+)
+
+// PatchPayload is the payload of crm.patch and crm.link rows.
+type PatchPayload struct {
+	Schema string           `json:"schema"`
+	Fields map[string][]any `json:"fields"`
+}
+
+// ActivityPayload is the payload of crm.activity rows. The activity has
+// no id and no external id: the worker sets ExternalID to the row's key.
+type ActivityPayload struct {
+	Activity connector.Activity `json:"activity"`
+}
+
+// ProfilePayload is the payload of crm.profile.create and
+// crm.profile.replace rows; a profile to create has no id.
+type ProfilePayload struct {
+	Profile connector.SearchProfile `json:"profile"`
+}
+
+// ProfileDeletePayload is the payload of crm.profile.delete rows.
+type ProfileDeletePayload struct {
+	ID string `json:"id"`
+}
+
+// outboxKey is a row's idempotency key: consentd:{company}:{kind}:{ref},
+// ref being random per action (or the link for link writes).
+func (s *Service) outboxKey(kind string, ref any) string {
+	return fmt.Sprintf("consentd:%s:%s:%v", s.set.Company, kind, ref)
+}
+
+// writes collects the outbox rows of one action: at most one patch, which
+// later field changes of the action join, then activities and profile
+// writes in the order added. An action writes each kind once at most, so
+// its random ref tells its keys apart from every other action's.
+type writes struct {
+	s       *Service
+	address string
+	at      time.Time
+	ref     string
+	patch   map[string][]any
+	rows    []store.OutboxRow
+}
+
+// addPatch merges fields into the action's patch.
+func (w *writes) addPatch(fields map[string][]any) {
+	if len(fields) == 0 {
+		return
+	}
+	if w.patch == nil {
+		w.patch = map[string][]any{}
+	}
+	maps.Copy(w.patch, fields)
+}
+
+// add queues a row of kind with payload.
+func (w *writes) add(kind string, payload any) error {
+	row, err := w.s.outboxRow(w.address, kind, w.ref, payload, w.at)
+	if err != nil {
+		return err
+	}
+	w.rows = append(w.rows, row)
+	return nil
+}
+
+// outboxRow is a CRM write of kind for the address, keyed by ref.
+func (s *Service) outboxRow(addressID, kind string, ref, payload any, at time.Time) (store.OutboxRow, error) {
+	body, err := json.Marshal(payload)
+	if err != nil {
+		return store.OutboxRow{}, fmt.Errorf("encode %s payload: %w", kind, err)
+	}
+	return store.OutboxRow{AddressID: addressID, Kind: kind, Key: s.outboxKey(kind, ref), Payload: body, CreatedAt: at}, nil
+}
+
+// activity queues an activity on the contact for broker user.
+func (w *writes) activity(user, subject, description string) error {
+	a := connector.Activity{Type: w.s.set.ActivityType, Subject: subject, Description: description,
+		Date: w.at.UnixMilli(), ResponsibleUser: user,
+		Entities: []connector.EntityRef{{Schema: w.s.m.Schema(), ID: w.address}}}
+	return w.add(OutboxActivity, ActivityPayload{Activity: a})
+}
+
+// all is the rows to enqueue: the patch first, so the CRM shows the new
+// state before the activity that reports it.
+func (w *writes) all() ([]store.OutboxRow, error) {
+	if w.patch == nil {
+		return w.rows, nil
+	}
+	rest := w.rows
+	w.rows = nil
+	if err := w.add(OutboxPatch, PatchPayload{Schema: w.s.m.Schema(), Fields: w.patch}); err != nil {
+		return nil, err
+	}
+	return append(w.rows, rest...), nil
+}
