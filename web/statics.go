@@ -1,0 +1,148 @@
+package web
+
+import (
+	"bytes"
+	"html/template"
+	"sync"
+
+	"github.com/consentd/consentd/consent"
+)
+
+// A form's fields and choices look the same on every page in a language
+// apart from value, state and problem. Their markup is rendered once at
+// start by the page templates (so escaped just the same) and reused, which
+// keeps the cost of a page low.
+
+// formFields are every form's text inputs by form.
+var formFields = map[string][]fieldSpec{
+	"correct":  correctionFields,
+	"profile":  profileFields,
+	"withdraw": {reasonField},
+	"delete":   {reasonField},
+}
+
+// choiceSpec is a group of radio buttons (or checkboxes: multi) with the
+// values the page offers.
+type choiceSpec struct {
+	form, name string
+	values     []string
+	multi      bool
+}
+
+var formChoices = []choiceSpec{
+	{"correct", "salutation", salutations, false},
+	{"profile", "marketingType", consent.MarketingTypes, false},
+	{"profile", "estateTypes", consent.EstateTypes, true},
+}
+
+// choiceKey names one rendered choice.
+type choiceKey struct {
+	form, group, value string
+	checked            bool
+}
+
+// choice is the data of the "choice" template.
+type choice struct {
+	ID, Name, Value, Label string
+	Multi, Checked         bool
+}
+
+// statics holds one language's rendered fields and choices.
+type statics struct {
+	c       *catalog
+	set     *template.Template // the parts
+	fields  map[string]*fieldStatic
+	choices map[choiceKey]template.HTML
+	multi   map[string]bool // by form.group
+	buffers *sync.Pool
+}
+
+func buildStatics(c *catalog, set *template.Template, buffers *sync.Pool) (*statics, error) {
+	st := &statics{c: c, set: set, fields: map[string]*fieldStatic{}, choices: map[choiceKey]template.HTML{},
+		multi: map[string]bool{}, buffers: buffers}
+	for form, specs := range formFields {
+		for _, spec := range specs {
+			f, err := st.renderField(form, spec)
+			if err != nil {
+				return nil, err
+			}
+			st.fields[form+"."+spec.name] = f
+		}
+	}
+	for _, g := range formChoices {
+		st.multi[g.form+"."+g.name] = g.multi
+		for _, value := range g.values {
+			for _, checked := range []bool{false, true} {
+				html, err := st.render("choice", st.newChoice(g.form, g.name, value, checked))
+				if err != nil {
+					return nil, err
+				}
+				st.choices[choiceKey{g.form, g.name, value, checked}] = html
+			}
+		}
+	}
+	return st, nil
+}
+
+func (st *statics) renderField(form string, spec fieldSpec) (*fieldStatic, error) {
+	f := &fieldStatic{
+		ID: "f-" + form + "-" + spec.name, Name: spec.name, Label: st.c.msg("label." + form + "." + spec.name),
+		Type: spec.typ, Autocomplete: spec.autocomplete, InputMode: spec.inputMode,
+		Max: spec.max, Required: spec.required, Area: spec.area,
+	}
+	if f.Type == "" {
+		f.Type = "text"
+	}
+	if spec.hint {
+		f.Hint = st.c.msg("hint." + form + "." + spec.name)
+	}
+	var parts [4]template.HTML
+	for i, name := range []string{"field-head", "field-attrs", "field-aria", "field-aria-invalid"} {
+		html, err := st.render(name, f)
+		if err != nil {
+			return nil, err
+		}
+		parts[i] = html
+	}
+	f.Head, f.Attrs = parts[0], template.HTMLAttr(parts[1])
+	f.Aria, f.AriaInvalid = template.HTMLAttr(parts[2]), template.HTMLAttr(parts[3])
+	return f, nil
+}
+
+// choice returns a choice rendered at start, or the data to render a
+// value the page does not offer itself.
+func (st *statics) choice(form, group, value string, checked bool) choiceItem {
+	if html, ok := st.choices[choiceKey{form, group, value, checked}]; ok {
+		return choiceItem{HTML: html}
+	}
+	c := st.newChoice(form, group, value, checked)
+	return choiceItem{Data: &c}
+}
+
+func (st *statics) newChoice(form, group, value string, checked bool) choice {
+	label, err := st.c.text("choice." + group + "." + value)
+	if err != nil {
+		label = value // a value the CRM holds that the page has no word for
+	}
+	return choice{ID: choiceID("f-"+form+"-"+group, value), Name: group, Value: value, Label: label,
+		Multi: st.multi[form+"."+group], Checked: checked}
+}
+
+func choiceID(groupID, value string) string {
+	if value == "" {
+		return groupID + "-none"
+	}
+	return groupID + "-" + value
+}
+
+// render executes one of the parts' templates. Its output is trusted
+// HTML: the template escaped it.
+func (st *statics) render(name string, data any) (template.HTML, error) {
+	buf := st.buffers.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer st.buffers.Put(buf)
+	if err := st.set.ExecuteTemplate(buf, name, data); err != nil {
+		return "", err
+	}
+	return template.HTML(buf.String()), nil
+}
