@@ -29,6 +29,7 @@ func (m *Mapping) Address(e connector.Entity) (Address, error) {
 		Phones:          r.channels(m.phones, maxPhone),
 		ResponsibleUser: r.text(m.responsibleUser),
 		Consent:         m.consent(&r),
+		Facts:           m.readFacts(&r),
 		CRMCreatedAt:    r.errs.time("_metadata.createdAt", e.Metadata.CreatedAt),
 		CRMUpdatedAt:    r.errs.time("_metadata.updatedAt", e.Metadata.UpdatedAt),
 	}

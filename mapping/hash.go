@@ -5,7 +5,9 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"hash"
+	"maps"
 	"math"
+	"slices"
 )
 
 // Hash is a SHA-256 (hex) of everything mapped from the contact except
@@ -23,6 +25,7 @@ func (a Address) Hash() string {
 	c := a.Consent
 	d.text(c.Source, c.Purpose, c.Date, c.WithdrawalDate, c.WithdrawalReason, c.Link)
 	d.number(a.CRMCreatedAt.UnixMilli())
+	d.facts(a.Facts)
 	return d.sum()
 }
 
@@ -83,6 +86,19 @@ func (d digest) channels(cs []Channel) {
 	for _, c := range cs {
 		d.text(c.Value, c.Type)
 		d.flag(c.Default)
+	}
+}
+
+// facts hashes in name order, so the map's order does not count; a
+// contact without facts hashes as before facts existed.
+func (d digest) facts(facts map[string]string) {
+	if len(facts) == 0 {
+		return
+	}
+	names := slices.Sorted(maps.Keys(facts))
+	d.number(int64(len(names)))
+	for _, n := range names {
+		d.text(n, facts[n])
 	}
 }
 

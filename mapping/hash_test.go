@@ -64,6 +64,7 @@ func TestAddressHashCoversEveryMappedField(t *testing.T) {
 		"Consent.WithdrawalReason": func(a *Address) { a.Consent.WithdrawalReason = "kein Interesse" },
 		"Consent.Link":             func(a *Address) { a.Consent.Link = "" },
 		"CRMCreatedAt":             func(a *Address) { a.CRMCreatedAt = a.CRMCreatedAt.Add(time.Millisecond) },
+		"Facts":                    func(a *Address) { a.Facts = map[string]string{"gwg_akte": "true"} },
 		"text moved between fields": func(a *Address) {
 			a.FirstName, a.LastName = "Jürgen Weiß-", "Müller"
 		},

@@ -17,7 +17,15 @@ type Mapping struct {
 
 	consentSource, consentPurpose, consentDate           string
 	consentWithdrawalDate, consentWithdrawalReason, link string
+
+	// facts are the CRM fields the company's retention rules read, by fact
+	// name, e.g. "maklervertrag_brief" → a date field of the contact.
+	facts []fact
 }
+
+// fact is one declared fact: its name for retention rules and the CRM
+// field that holds it.
+type fact struct{ name, field string }
 
 // Mapping file sections. Contact and consent entries name top-level CRM
 // fields; address entries name keys inside one entry of the addresses field.
@@ -25,6 +33,7 @@ const (
 	sectionContact = "contact"
 	sectionAddress = "address"
 	sectionConsent = "consent"
+	sectionFacts   = "facts"
 )
 
 // slot ties one configurable role to its place in a Mapping, so parsing,
@@ -95,6 +104,18 @@ func (m *Mapping) Fields() []string {
 		if s.topLevel() {
 			out = append(out, *s.name)
 		}
+	}
+	for _, f := range m.facts {
+		out = append(out, f.field)
+	}
+	return out
+}
+
+// Facts lists the names of the facts the mapping declares, in file order.
+func (m *Mapping) Facts() []string {
+	out := make([]string, len(m.facts))
+	for i, f := range m.facts {
+		out[i] = f.name
 	}
 	return out
 }

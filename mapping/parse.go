@@ -45,7 +45,7 @@ func Parse(data []byte) (*Mapping, error) {
 	return &m, nil
 }
 
-var rootKeys = []string{"schema", sectionContact, sectionAddress, sectionConsent}
+var rootKeys = []string{"schema", sectionContact, sectionAddress, sectionConsent, sectionFacts}
 
 func (m *Mapping) override(root *yaml.Node, verr *ValidationError) {
 	if root.Kind == yaml.DocumentNode {
@@ -57,6 +57,8 @@ func (m *Mapping) override(root *yaml.Node, verr *ValidationError) {
 			setName(&m.schema, v, key, verr)
 		case sectionContact, sectionAddress, sectionConsent:
 			m.overrideSection(key, v, verr)
+		case sectionFacts:
+			m.parseFacts(v, verr)
 		default:
 			unknownKey(key, k, rootKeys, verr)
 		}
@@ -134,6 +136,9 @@ func (m *Mapping) validate(verr *ValidationError) {
 		name     string
 	}
 	taken := map[target]string{}
+	for _, f := range m.facts {
+		taken[target{true, f.field}] = sectionFacts + "." + f.name
+	}
 	for _, s := range m.slots() {
 		if !checkName(s.path(), *s.name, verr) {
 			continue

@@ -50,6 +50,12 @@ consent:
 			wantFields: defaultFields,
 		},
 		{
+			name:       "facts add their fields",
+			yml:        "facts:\n  maklervertrag_brief: mv_datum\n  gwg_akte: gwg\n",
+			wantSchema: "contacts",
+			wantFields: append(slices.Clone(defaultFields), "mv_datum", "gwg"),
+		},
+		{
 			name:       "an address key may share a name with a schema field",
 			yml:        "address: {city: title}",
 			wantSchema: "contacts",
@@ -101,7 +107,7 @@ func TestParseReportsEveryProblem(t *testing.T) {
 			yml:  "contact:\n  fristName: vorname\nadress:\n  zip: plz\n",
 			want: []string{
 				"contact.fristName: unknown key (line 2); known keys: salutation, title, firstName, lastName, companyName, emails, phones, addresses, responsibleUser",
-				"adress: unknown key (line 3); known keys: schema, contact, address, consent",
+				"adress: unknown key (line 3); known keys: schema, contact, address, consent, facts",
 			},
 		},
 		{
@@ -151,6 +157,19 @@ func TestParseReportsEveryProblem(t *testing.T) {
 				"contact.lastName: want a CRM field name, got a list (line 3)",
 				"contact.title: want a CRM field name, got a mapping (line 4)",
 				"consent: want a mapping of keys, got a list (line 5)",
+			},
+		},
+		{
+			name: "facts",
+			yml: "facts:\n  Vertrag: vertrag\n  gwg: [a]\n  nachweis: emails\n  akte: akte\n  akte_2: akte\n" +
+				"  leer:\n  ende: 'x y'\n",
+			want: []string{
+				`facts.Vertrag: "Vertrag" is not a usable fact name: use up to 40 lower-case letters, digits and _, starting with a letter (line 2)`,
+				"facts.gwg: want the CRM field that holds the fact, got a list (line 3)",
+				`facts.akte_2: field "akte" already holds the fact "akte"; each fact needs its own field`,
+				"facts.leer: want the CRM field that holds the fact, got nothing (line 7)",
+				`facts.ende: "x y" is not a plausible CRM field name: use up to 100 letters, digits and _, starting with a letter or _`,
+				`contact.emails: field "emails" is already mapped by facts.nachweis; each role needs its own field`,
 			},
 		},
 		{

@@ -19,8 +19,12 @@ type Address struct {
 	Phones          []Channel
 	ResponsibleUser string
 	Consent         ConsentFields
-	CRMCreatedAt    time.Time
-	CRMUpdatedAt    time.Time
+	// Facts are the values of the fact fields the mapping declares, by fact
+	// name, for the company's retention rules; facts without a value are
+	// left out.
+	Facts        map[string]string
+	CRMCreatedAt time.Time
+	CRMUpdatedAt time.Time
 }
 
 // Channel is one e-mail address or phone number of a contact.
