@@ -118,11 +118,11 @@ func rawTimes(raw []byte) (created, updated int64, ok bool) {
 }
 
 // fieldsIn is the mask of the schema fields in names; all of them for nil.
-func fieldsIn(names []string) uint16 {
+func fieldsIn(names []string) uint32 {
 	if names == nil {
 		return 1<<len(contactFields) - 1
 	}
-	var m uint16
+	var m uint32
 	for i, f := range contactFields {
 		if slices.Contains(names, f.Name) {
 			m |= 1 << i

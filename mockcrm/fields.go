@@ -13,12 +13,12 @@ import (
 // which compact JSON never contains. Field names are written only when an
 // entity is served, which halves what 100k contacts take.
 type fieldSet struct {
-	mask uint16
+	mask uint32
 	vals []byte
 }
 
 // fieldSet has one mask bit per schema field.
-var _ [16 - len(contactFields)]struct{}
+var _ [32 - len(contactFields)]struct{}
 
 // all yields the index in contactFields and the values array of each
 // present field.
@@ -87,7 +87,7 @@ func encodeFields(values map[string][]byte) fieldSet {
 type fieldWriter struct {
 	b     []byte
 	start int
-	mask  uint16
+	mask  uint32
 	next  int // index in contactFields to look for the next field from
 }
 

@@ -34,7 +34,7 @@ type Field struct {
 
 // contactFields is the contacts schema in the order entities list their
 // fields. The einwilligung_* fields are the custom fields a broker adds for
-// consent details.
+// consent details, the ones after them those he keeps for retention.
 var contactFields = [...]Field{
 	{"salutation", TypeString},
 	{"title", TypeString},
@@ -51,6 +51,14 @@ var contactFields = [...]Field{
 	{"einwilligung_widerrufsdatum", TypeDate},
 	{"einwilligung_widerrufsgrund", TypeString},
 	{"einwilligung_link", TypeURL},
+	// Fields a broker keeps for his retention periods ("Löschfristen").
+	{"nachweis_datum", TypeDate},
+	{"maklervertrag_brief", TypeDate},
+	{"provision_hauptvertrag", TypeDate},
+	{"gwg_akte", TypeString},
+	{"gwg_beziehung_ende", TypeDate},
+	{"mietbewerbung_abgelehnt", TypeDate},
+	{"rechtsstreit", TypeString},
 }
 
 // ContactFields returns the contacts schema.

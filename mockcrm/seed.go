@@ -29,7 +29,7 @@ func seed(opts Options) *store {
 	for _, u := range st.users {
 		st.userIDs[u.ID] = true
 	}
-	g := &seeder{rng: newRand(opts.Seed, streamSeed), now: opts.Now().UnixMilli(), users: st.users}
+	g := &seeder{rng: newRand(opts.Seed, streamSeed), facts: newRand(opts.Seed, streamFacts), now: opts.Now().UnixMilli(), users: st.users}
 	// One allocation for all contacts: seeding 100k must stay well under 2 s.
 	pool := make([]contact, opts.Contacts)
 	all := make([]*contact, 0, opts.Contacts)
@@ -123,6 +123,15 @@ type person struct {
 	addresses                                           []postal
 	user                                                string
 	consent                                             *consentDetails // nil: the custom fields did not exist yet
+	facts                                               brokerFacts
+}
+
+// brokerFacts are custom fields brokers keep that retention rules read:
+// when proof of brokerage was given, the date of the brokerage contract
+// file, the main contract behind a commission, the anti-money-laundering
+// file and its end, a rejected rental application, a pending lawsuit.
+type brokerFacts struct {
+	nachweis, vertrag, provision, gwgAkte, gwgEnde, mietAbgelehnt, rechtsstreit string
 }
 
 type consentDetails struct{ source, purpose, date, withdrawn, reason, link string }
@@ -130,7 +139,8 @@ type consentDetails struct{ source, purpose, date, withdrawn, reason, link strin
 // seeder draws contacts from one random stream.
 type seeder struct {
 	rng      *rand.Rand
-	now      int64 // epoch ms
+	facts    *rand.Rand // the broker's retention fields, drawn apart so they never change the rest
+	now      int64      // epoch ms
 	users    []User
 	last     int64 // updatedAt of the previous contact, for ties
 	profileN int
@@ -201,7 +211,40 @@ func (g *seeder) person(created, updated int64) (person, city) {
 		p.user = g.users[g.rng.IntN(len(g.users))].ID
 	}
 	p.consent = g.consent(created, updated)
+	p.facts = g.brokerFacts(created, updated)
 	return p, home
+}
+
+// brokerFacts gives some contacts the fields a brokerage leaves: about a
+// third proof of brokerage, fewer a contract, a commission, an
+// anti-money-laundering file; one in a hundred is in a lawsuit.
+func (g *seeder) brokerFacts(created, updated int64) brokerFacts {
+	r := g.facts
+	on := func(percent int) bool { return r.IntN(100) < percent }
+	at := func() string { return day(created + r.Int64N(updated-created+1)) }
+	var f brokerFacts
+	if on(30) {
+		f.nachweis = at()
+	}
+	if on(10) {
+		f.vertrag = at()
+	}
+	if on(5) {
+		f.provision = at()
+	}
+	if on(8) {
+		f.gwgAkte = "ja"
+		if on(50) {
+			f.gwgEnde = at()
+		}
+	}
+	if on(5) {
+		f.mietAbgelehnt = at()
+	}
+	if on(1) {
+		f.rechtsstreit = "Az. " + strconv.Itoa(1+r.IntN(30)) + " O " + strconv.Itoa(100+r.IntN(900)) + "/26"
+	}
+	return f
 }
 
 // blankSome leaves some fields empty: contacts typed in a hurry, or a
@@ -375,6 +418,16 @@ func (p person) writeFields(w *fieldWriter) {
 		w.text("einwilligung_widerrufsdatum", c.withdrawn)
 		w.text("einwilligung_widerrufsgrund", c.reason)
 		w.text("einwilligung_link", c.link)
+	}
+	f := p.facts
+	for _, field := range [...]struct{ name, value string }{
+		{"nachweis_datum", f.nachweis}, {"maklervertrag_brief", f.vertrag}, {"provision_hauptvertrag", f.provision},
+		{"gwg_akte", f.gwgAkte}, {"gwg_beziehung_ende", f.gwgEnde}, {"mietbewerbung_abgelehnt", f.mietAbgelehnt},
+		{"rechtsstreit", f.rechtsstreit},
+	} {
+		if field.value != "" {
+			w.text(field.name, field.value)
+		}
 	}
 }
 

@@ -33,6 +33,7 @@ const (
 	streamContactIDs
 	streamActivityIDs
 	streamFaults
+	streamFacts
 )
 
 // Server is the mock CRM. It is an http.Handler; all methods are safe for
