@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -38,6 +39,7 @@ type addressRow struct {
 	CRMCreatedAt            *time.Time `db:"crm_created_at" json:"crm_created_at"`
 	CRMUpdatedAt            *time.Time `db:"crm_updated_at" json:"crm_updated_at"`
 	ContentHash             string     `db:"content_hash" json:"content_hash"`
+	Facts                   string     `db:"facts" json:"facts"` // JSON object; "" where a query leaves it out
 }
 
 func (r addressRow) key() (string, string) { return r.CRMID, r.ContentHash }
@@ -56,6 +58,10 @@ func newAddressRow(a mapping.Address) (addressRow, error) {
 	if err != nil {
 		return addressRow{}, err
 	}
+	facts, err := jsonFacts(a.Facts)
+	if err != nil {
+		return addressRow{}, err
+	}
 	c := a.Consent
 	return addressRow{
 		CRMID: a.CRMID, Salutation: a.Salutation, Title: a.Title, FirstName: a.FirstName,
@@ -65,7 +71,7 @@ func newAddressRow(a mapping.Address) (addressRow, error) {
 		ConsentSource: c.Source, ConsentPurpose: c.Purpose, ConsentDate: c.Date,
 		ConsentWithdrawalDate: c.WithdrawalDate, ConsentWithdrawalReason: c.WithdrawalReason,
 		ConsentLink: linkDigest(c.Link), CRMCreatedAt: nullTime(a.CRMCreatedAt),
-		CRMUpdatedAt: nullTime(a.CRMUpdatedAt), ContentHash: a.Hash(),
+		CRMUpdatedAt: nullTime(a.CRMUpdatedAt), ContentHash: a.Hash(), Facts: facts,
 	}, nil
 }
 
@@ -92,6 +98,10 @@ func (r addressRow) address() (mapping.Address, error) {
 	if err != nil {
 		return mapping.Address{}, err
 	}
+	facts, err := parseFacts(r.Facts)
+	if err != nil {
+		return mapping.Address{}, err
+	}
 	return mapping.Address{
 		CRMID: r.CRMID, Salutation: r.Salutation, Title: r.Title, FirstName: r.FirstName,
 		LastName: r.LastName, CompanyName: r.CompanyName, Street: r.Street,
@@ -102,8 +112,33 @@ func (r addressRow) address() (mapping.Address, error) {
 			WithdrawalDate: r.ConsentWithdrawalDate, WithdrawalReason: r.ConsentWithdrawalReason,
 			Link: r.ConsentLink,
 		},
+		Facts:        facts,
 		CRMCreatedAt: fromNullTime(r.CRMCreatedAt), CRMUpdatedAt: fromNullTime(r.CRMUpdatedAt),
 	}, nil
+}
+
+// jsonFacts is the facts column's value: a JSON object, "{}" for none.
+func jsonFacts(facts map[string]string) (string, error) {
+	if len(facts) == 0 {
+		return "{}", nil
+	}
+	b, err := json.Marshal(facts)
+	if err != nil {
+		return "", fmt.Errorf("encode facts: %w", err)
+	}
+	return string(b), nil
+}
+
+// parseFacts reads the facts column; a query that leaves it out gives "".
+func parseFacts(s string) (map[string]string, error) {
+	if s == "" || s == "{}" {
+		return nil, nil
+	}
+	var facts map[string]string
+	if err := json.Unmarshal([]byte(s), &facts); err != nil {
+		return nil, fmt.Errorf("read facts column: %w", err)
+	}
+	return facts, nil
 }
 
 // UpsertAddresses mirrors addresses: new ones are inserted, changed ones

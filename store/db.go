@@ -79,6 +79,46 @@ type queries struct {
 	InsertErasure string `query:"insert-erasure"`
 	OpenErasure   string `query:"open-erasure"`
 	ErasureStats  string `query:"erasure-stats"`
+
+	retentionQueries
+}
+
+// retentionQueries are the statements of deletion requests, suppression
+// entries, purging and an address's records.
+type retentionQueries struct {
+	OpenErasures       string `query:"open-erasures"`
+	ErasuresOf         string `query:"erasures-of"`
+	EvaluateErasure    string `query:"evaluate-erasure"`
+	MarkErasureStep    string `query:"mark-erasure-step"`
+	CloseErasure       string `query:"close-erasure"`
+	DeleteExpiredCases string `query:"delete-expired-cases"`
+
+	DeletedAddresses         string `query:"deleted-addresses"`
+	PurgeAddress             string `query:"purge-address"`
+	PurgeSearchProfiles      string `query:"purge-search-profiles"`
+	PurgeLinks               string `query:"purge-links"`
+	PurgeOutbox              string `query:"purge-outbox"`
+	PurgeConsentReasons      string `query:"purge-consent-reasons"`
+	ProofOwners              string `query:"proof-owners"`
+	AddressExists            string `query:"address-exists"`
+	KeepPrunedHashes         string `query:"keep-pruned-hashes"`
+	PruneEvents              string `query:"prune-events"`
+	PruneConsents            string `query:"prune-consents"`
+	PruneRecipientObjections string `query:"prune-recipient-objections"`
+	StaleConsents            string `query:"stale-consents"`
+	SubjectFacts             string `query:"subject-facts"`
+
+	AddSuppression        string `query:"add-suppression"`
+	LiftSuppressions      string `query:"lift-suppressions"`
+	SuppressionsOf        string `query:"suppressions-of"`
+	Suppressed            string `query:"suppressed"`
+	SuppressionsForReview string `query:"suppressions-for-review"`
+	AddRecipientObjection string `query:"add-recipient-objection"`
+	RecipientObjectionsOf string `query:"recipient-objections-of"`
+
+	ConsentsOf string `query:"consents-of"`
+	LinksOf    string `query:"links-of"`
+	OutboxOf   string `query:"outbox-of"`
 }
 
 // DB is one company's database.

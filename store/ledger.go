@@ -62,6 +62,10 @@ type Event struct {
 	ActionID    string // the form's one-time id; "" for none
 	PrevHash    string
 	Hash        string
+	// Pruned marks an event deleted when its retention ran out: only its
+	// ID, Hash and OccurredAt (the time of pruning) are known. EachEvent
+	// gives such events so the chain can be walked past them.
+	Pruned bool
 }
 
 // canonicalEvent fixes the field order and names the hash covers.
@@ -123,13 +127,14 @@ type eventRow struct {
 	ActionID    sql.NullString `db:"action_id"`
 	PrevHash    string         `db:"prev_hash"`
 	Hash        string         `db:"hash"`
+	Pruned      bool           `db:"pruned"`
 }
 
 func (r eventRow) event() Event {
 	return Event{ID: r.ID, Company: r.Company, AddressID: r.AddressID, Kind: r.Kind, Purpose: r.Purpose,
 		Source: r.Source, TextVersion: r.TextVersion, TextSHA256: r.TextSHA256, OccurredAt: r.OccurredAt.UTC(),
 		Channel: r.Channel, LinkID: r.LinkID, ClientIP: r.ClientIP, UserAgent: r.UserAgent, Details: r.Details,
-		ActionID: r.ActionID.String, PrevHash: r.PrevHash, Hash: r.Hash}
+		ActionID: r.ActionID.String, PrevHash: r.PrevHash, Hash: r.Hash, Pruned: r.Pruned}
 }
 
 func newEventRow(e Event) eventRow {

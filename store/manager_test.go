@@ -95,8 +95,8 @@ func TestDatabaseName(t *testing.T) {
 		if got := m.DatabaseLocation("mueller-immobilien"); got != tt.wantLocation {
 			t.Errorf("%s: DatabaseLocation = %q, want %q", m.Config().Driver, got, tt.wantLocation)
 		}
-		if m.SchemaVersion() != 2 {
-			t.Errorf("%s: SchemaVersion = %d, want 2", m.Config().Driver, m.SchemaVersion())
+		if m.SchemaVersion() != 3 {
+			t.Errorf("%s: SchemaVersion = %d, want 3", m.Config().Driver, m.SchemaVersion())
 		}
 	}
 }
@@ -124,8 +124,8 @@ func TestMigrateCreatesAndIsIdempotent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(applied) != 2 || applied[0] != (store.Migration{Version: 1, Name: "mirror"}) ||
-		applied[1] != (store.Migration{Version: 2, Name: "consent"}) {
+	if len(applied) != 3 || applied[0] != (store.Migration{Version: 1, Name: "mirror"}) ||
+		applied[1] != (store.Migration{Version: 2, Name: "consent"}) || applied[2] != (store.Migration{Version: 3, Name: "retention"}) {
 		t.Errorf("first Migrate applied %+v", applied)
 	}
 	again, err := m.Migrate(ctx, "mueller")
@@ -184,8 +184,8 @@ func TestOpenRefusesMismatchedSchema(t *testing.T) {
 	t.Parallel()
 	ctx := testContext(t)
 	m := storetest.Manager(t)
-	newer := managerWith(t, m, map[string]string{"0003_next.sql": "CREATE TABLE next_feature (id BIGINT);"})
-	broken := managerWith(t, m, map[string]string{"0003_broken.sql": "CREATE TABLE half (id BIGINT); INSERT INTO no_such_table VALUES (1);"})
+	newer := managerWith(t, m, map[string]string{"0004_next.sql": "CREATE TABLE next_feature (id BIGINT);"})
+	broken := managerWith(t, m, map[string]string{"0004_broken.sql": "CREATE TABLE half (id BIGINT); INSERT INTO no_such_table VALUES (1);"})
 	failing := managerWith(t, m, map[string]string{"0001_mirror.sql": "CREATE TABLE addresses (id BIGINT); INSERT INTO no_such_table VALUES (1);"})
 
 	if _, err := failing.Migrate(ctx, "leer"); err == nil || !strings.Contains(err.Error(), "no_such_table") {
@@ -208,9 +208,9 @@ func TestOpenRefusesMismatchedSchema(t *testing.T) {
 		want string
 	}{
 		{"missing database", m, "fehlt", `company "fehlt": database ` + m.DatabaseLocation("fehlt") + ` does not exist: run "consentd migrate -company fehlt"`},
-		{"failed first migration", m, "leer", `company "leer": database ` + m.DatabaseLocation("leer") + ` is at schema version 0, this consentd needs 2: run "consentd migrate -company leer"`},
-		{"older schema", newer, "alt", `company "alt": database ` + m.DatabaseLocation("alt") + ` is at schema version 2, this consentd needs 3: run "consentd migrate -company alt"`},
-		{"newer schema", m, "neu", `company "neu": database ` + m.DatabaseLocation("neu") + ` is at schema version 3, this consentd knows only up to 2: upgrade consentd`},
+		{"failed first migration", m, "leer", `company "leer": database ` + m.DatabaseLocation("leer") + ` is at schema version 0, this consentd needs 3: run "consentd migrate -company leer"`},
+		{"older schema", newer, "alt", `company "alt": database ` + m.DatabaseLocation("alt") + ` is at schema version 3, this consentd needs 4: run "consentd migrate -company alt"`},
+		{"newer schema", m, "neu", `company "neu": database ` + m.DatabaseLocation("neu") + ` is at schema version 4, this consentd knows only up to 3: upgrade consentd`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -239,7 +239,7 @@ func TestOpenRefusesMismatchedSchema(t *testing.T) {
 			t.Error(err)
 		}
 		applied, err := newer.Migrate(ctx, "alt")
-		if err != nil || len(applied) != 1 || applied[0].Version != 3 {
+		if err != nil || len(applied) != 1 || applied[0].Version != 4 {
 			t.Fatalf("applied %+v, %v", applied, err)
 		}
 		if _, err := newer.Open(ctx, "alt"); err != nil {

@@ -156,12 +156,16 @@ func (nq *namedQueries) expand(tokens map[string]string) error {
 }
 
 // bind fills every string field of the struct dst points to from the query
-// its `query:"name"` tag names. A tag naming no query is an error, so a
+// its `query:"name"` tag names; embedded structs are left to their own
+// bind, since reflection may not set the fields of an unexported one. A tag naming no query is an error, so a
 // missing query stops consentd at start rather than at first use.
 func (nq *namedQueries) bind(dst any) error {
 	v := reflect.ValueOf(dst).Elem()
 	var missing []string
 	for i := range v.NumField() {
+		if v.Type().Field(i).Anonymous { // an embedded group: bound on its own
+			continue
+		}
 		name := v.Type().Field(i).Tag.Get("query")
 		sql, ok := nq.sql[name]
 		if !ok {

@@ -190,7 +190,7 @@ func loadAllQueries(d dialect) (*queries, error) {
 		return nil, err
 	}
 	q := &queries{}
-	if err := errors.Join(nq.bind(q), d.bindQueries(nq)); err != nil {
+	if err := errors.Join(nq.bind(q), nq.bind(&q.retentionQueries), d.bindQueries(nq)); err != nil {
 		return nil, err
 	}
 	if err := nq.checkAllUsed(); err != nil {

@@ -67,6 +67,13 @@ func checkStrings(path string, v reflect.Value) error {
 				return err
 			}
 		}
+	case reflect.Map:
+		for it := v.MapRange(); it.Next(); {
+			key := fmt.Sprintf("%s[%q]", path, it.Key().String())
+			if err := errors.Join(checkStrings(key, it.Key()), checkStrings(key, it.Value())); err != nil {
+				return err
+			}
+		}
 	case reflect.Struct:
 		return checkFields(path, v)
 	}

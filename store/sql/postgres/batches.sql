@@ -13,13 +13,13 @@ INSERT INTO addresses (crm_id, salutation, title, first_name, last_name, company
                        street, house_number, zip, city, country, emails, phones,
                        responsible_user, consent_source, consent_purpose, consent_date,
                        consent_withdrawal_date, consent_withdrawal_reason, consent_link,
-                       crm_created_at, crm_updated_at, content_hash,
+                       crm_created_at, crm_updated_at, content_hash, facts,
                        first_synced_at, synced_at)
 SELECT r.crm_id, r.salutation, r.title, r.first_name, r.last_name, r.company_name,
        r.street, r.house_number, r.zip, r.city, r.country, r.emails, r.phones,
        r.responsible_user, r.consent_source, r.consent_purpose, r.consent_date,
        r.consent_withdrawal_date, r.consent_withdrawal_reason, r.consent_link,
-       r.crm_created_at, r.crm_updated_at, r.content_hash,
+       r.crm_created_at, r.crm_updated_at, r.content_hash, r.facts,
        $2::timestamptz, $2::timestamptz
 FROM json_to_recordset($1::json) AS r (
     crm_id TEXT, salutation TEXT, title TEXT, first_name TEXT, last_name TEXT,
@@ -27,7 +27,7 @@ FROM json_to_recordset($1::json) AS r (
     country TEXT, emails TEXT, phones TEXT, responsible_user TEXT,
     consent_source TEXT, consent_purpose TEXT, consent_date TEXT,
     consent_withdrawal_date TEXT, consent_withdrawal_reason TEXT, consent_link TEXT,
-    crm_created_at TIMESTAMPTZ, crm_updated_at TIMESTAMPTZ, content_hash TEXT)
+    crm_created_at TIMESTAMPTZ, crm_updated_at TIMESTAMPTZ, content_hash TEXT, facts TEXT)
 ON CONFLICT (crm_id) DO UPDATE
 SET salutation                = excluded.salutation,
     title                     = excluded.title,
@@ -51,6 +51,7 @@ SET salutation                = excluded.salutation,
     crm_created_at            = excluded.crm_created_at,
     crm_updated_at            = excluded.crm_updated_at,
     content_hash              = excluded.content_hash,
+    facts                     = excluded.facts,
     synced_at                 = excluded.synced_at,
     profiles_due              = addresses.profiles_due
                                 OR addresses.crm_updated_at IS DISTINCT FROM excluded.crm_updated_at,

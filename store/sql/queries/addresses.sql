@@ -6,7 +6,7 @@ SELECT crm_id, salutation, title, first_name, last_name, company_name,
        street, house_number, zip, city, country, emails, phones, responsible_user,
        consent_source, consent_purpose, consent_date, consent_withdrawal_date,
        consent_withdrawal_reason, consent_link, crm_created_at, crm_updated_at,
-       content_hash, seen_run, first_synced_at, synced_at, deleted_at
+       content_hash, facts, seen_run, first_synced_at, synced_at, deleted_at
 FROM addresses
 WHERE crm_id = $1;
 

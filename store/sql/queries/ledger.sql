@@ -27,16 +27,21 @@ FROM consent_events
 WHERE action_id = $1;
 
 -- name: each-event
+-- An event pruned at the end of its retention comes as its id, hash and
+-- the time of pruning, so the chain can be walked past it.
 SELECT id, company, address_id, kind, purpose, source, text_version, text_sha256,
        occurred_at, channel, link_id, client_ip, user_agent, details, action_id,
-       prev_hash, hash
+       prev_hash, hash, FALSE AS pruned
 FROM consent_events
+UNION ALL
+SELECT id, '', '', '', '', '', '', '', pruned_at, '', NULL, '', '', '', NULL, '', hash, TRUE
+FROM ledger_pruned
 ORDER BY id;
 
 -- name: events-of
 SELECT id, company, address_id, kind, purpose, source, text_version, text_sha256,
        occurred_at, channel, link_id, client_ip, user_agent, details, action_id,
-       prev_hash, hash
+       prev_hash, hash, FALSE AS pruned
 FROM consent_events
 WHERE address_id = $1
 ORDER BY id;

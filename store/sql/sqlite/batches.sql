@@ -17,7 +17,7 @@ INSERT INTO addresses (crm_id, salutation, title, first_name, last_name, company
                        street, house_number, zip, city, country, emails, phones,
                        responsible_user, consent_source, consent_purpose, consent_date,
                        consent_withdrawal_date, consent_withdrawal_reason, consent_link,
-                       crm_created_at, crm_updated_at, content_hash,
+                       crm_created_at, crm_updated_at, content_hash, facts,
                        first_synced_at, synced_at)
 SELECT r.value ->> 'crm_id', r.value ->> 'salutation', r.value ->> 'title',
        r.value ->> 'first_name', r.value ->> 'last_name', r.value ->> 'company_name',
@@ -27,7 +27,7 @@ SELECT r.value ->> 'crm_id', r.value ->> 'salutation', r.value ->> 'title',
        r.value ->> 'consent_purpose', r.value ->> 'consent_date',
        r.value ->> 'consent_withdrawal_date', r.value ->> 'consent_withdrawal_reason',
        r.value ->> 'consent_link', consentd_time(r.value ->> 'crm_created_at'),
-       consentd_time(r.value ->> 'crm_updated_at'), r.value ->> 'content_hash',
+       consentd_time(r.value ->> 'crm_updated_at'), r.value ->> 'content_hash', r.value ->> 'facts',
        $2, $2
 FROM json_each($1) AS r
 WHERE true
@@ -54,6 +54,7 @@ SET salutation                = excluded.salutation,
     crm_created_at            = excluded.crm_created_at,
     crm_updated_at            = excluded.crm_updated_at,
     content_hash              = excluded.content_hash,
+    facts                     = excluded.facts,
     synced_at                 = excluded.synced_at,
     profiles_due              = addresses.profiles_due
                                 OR addresses.crm_updated_at IS DISTINCT FROM excluded.crm_updated_at,
