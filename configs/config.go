@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/consentd/consentd/mapping"
+	"github.com/consentd/consentd/retention"
 )
 
 // Config is a loaded and validated configuration.
@@ -81,8 +82,11 @@ type Company struct {
 	MappingPath   string           `yaml:"mapping"`   // resolved against the config file; empty: built-in mapping
 	RetentionPath string           `yaml:"retention"` // resolved against the config file; empty: built-in classes
 	Mapping       *mapping.Mapping `yaml:"-"`         // parsed mapping file, or mapping.Default()
-	Page          Page             `yaml:"page"`      // branding of the consent page
-	Consent       Consent          `yaml:"consent"`   // what a contact consents to, and how it is recorded
+	// Retention is the parsed retention file, or retention.Default(),
+	// checked against the facts the mapping declares.
+	Retention *retention.Policy `yaml:"-"`
+	Page      Page              `yaml:"page"`    // branding of the consent page
+	Consent   Consent           `yaml:"consent"` // what a contact consents to, and how it is recorded
 }
 
 // CRM says how to reach a company's CRM.

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/consentd/consentd/mapping"
+	"github.com/consentd/consentd/retention"
 )
 
 // minimal is the smallest valid config; cases replace parts of it.
@@ -65,10 +66,11 @@ func TestParseAppliesDefaults(t *testing.T) {
 		Serve: Serve{Grace: 30 * time.Second},
 		Companies: []Company{{
 			Slug: "acme", Name: "Acme Immobilien",
-			CRM:      CRM{BaseURL: "https://crm.example.com", Token: "tok", RequestsPerSecond: 20, Burst: 10, Timeout: 30 * time.Second},
-			Schedule: Schedule{Sync: "@every 10m", Reconcile: "0 3 * * *", Retention: "0 6 * * *"},
-			Sync:     Sync{PageSize: 200, Overlap: 2 * time.Minute, ProfileWorkers: 4},
-			Mapping:  mapping.Default(),
+			CRM:       CRM{BaseURL: "https://crm.example.com", Token: "tok", RequestsPerSecond: 20, Burst: 10, Timeout: 30 * time.Second},
+			Schedule:  Schedule{Sync: "@every 10m", Reconcile: "0 3 * * *", Retention: "0 6 * * *"},
+			Sync:      Sync{PageSize: 200, Overlap: 2 * time.Minute, ProfileWorkers: 4},
+			Mapping:   mapping.Default(),
+			Retention: retention.Default(),
 			Consent: Consent{
 				Purpose: "Akquisition und Vermittlung von Immobilien", Source: "Kontaktformular", ActivityType: "Einwilligung",
 				TextVersion: BuiltinTextVersion, Text: builtinText("Acme Immobilien", "Akquisition und Vermittlung von Immobilien"),
@@ -531,7 +533,11 @@ func TestReferencedFiles(t *testing.T) {
 	}
 	write("maps/custom.yaml", "contact: {firstName: vorname}\n")
 	write("maps/broken.yaml", "contact: {fristName: vorname, lastName: ''}\nschema: [x]\n")
-	write("retention.yaml", "classes: []\n")
+	write("retention.yaml", "classes:\n"+
+		"  K4: {name: Einwilligungsnachweis, data: Nachweis, keep: 3y, from: consent_withdrawn, end_of_year: true, duty: keep, basis: Art. 7 DSGVO, on_expiry: delete}\n"+
+		"  K4T: {name: Telefon, data: Nachweis, keep: 5y, from: consent_last_used, duty: keep, basis: § 7a UWG, on_expiry: delete}\n"+
+		"  K5: {name: Sperrliste, data: Nachweis, keep: 2y, from: consent_withdrawn, duty: keep, basis: Art. 21 DSGVO, on_expiry: review}\n"+
+		"  K9: {name: Fallakte, data: Nachweis, keep: 3y, from: erasure_closed, end_of_year: true, duty: keep, basis: Art. 5 DSGVO, on_expiry: delete}\n")
 	company := func(slug, keys string) string {
 		return fmt.Sprintf("  - {slug: %s, name: A, crm: {base_url: \"https://c.example.com\", token: t}%s}\n", slug, keys)
 	}
@@ -551,6 +557,9 @@ func TestReferencedFiles(t *testing.T) {
 		want := mustMapping(t, "contact: {firstName: vorname}")
 		if !reflect.DeepEqual(rel.Mapping, want) || !reflect.DeepEqual(abs.Mapping, want) {
 			t.Error("custom mapping not loaded")
+		}
+		if k5, _ := rel.Retention.Class("K5"); k5.Keep.String() != "2y" || !reflect.DeepEqual(builtin.Retention, retention.Default()) {
+			t.Errorf("retention: K5 keeps %s from the company's file, built-in %+v", k5.Keep, builtin.Retention)
 		}
 		if builtin.MappingPath != "" || !reflect.DeepEqual(builtin.Mapping, mapping.Default()) {
 			t.Errorf("company without mapping: path %q, mapping %v; want the built-in mapping", builtin.MappingPath, builtin.Mapping)

@@ -47,9 +47,24 @@ func (d *decoder) value(n *yaml.Node, v reflect.Value, path string) {
 		d.number(n, v, path, "a number", "!!int", "!!float")
 	case v.Kind() == reflect.Bool:
 		d.number(n, v, path, "true or false", "!!bool")
+	case v.Kind() == reflect.Slice:
+		d.list(n, v, path)
 	default:
 		panic(fmt.Sprintf("configs: no decoder for %s at %s", v.Type(), path))
 	}
+}
+
+// list decodes a YAML sequence into a slice, each item from its zero value.
+func (d *decoder) list(n *yaml.Node, v reflect.Value, path string) {
+	if n.Kind != yaml.SequenceNode {
+		d.problems.add(path, "want a list, got %s (line %d)", describe(n), n.Line)
+		return
+	}
+	out := reflect.MakeSlice(v.Type(), len(n.Content), len(n.Content))
+	for i, item := range n.Content {
+		d.value(item, out.Index(i), fmt.Sprintf("%s[%d]", path, i))
+	}
+	v.Set(out)
 }
 
 // mapping decodes a YAML mapping into a struct. Merge keys (<<: *anchor)

@@ -6,8 +6,10 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"github.com/consentd/consentd/mapping"
+	"github.com/consentd/consentd/retention"
 )
 
 // loadFiles resolves the paths the config names and reads the files, so a
@@ -28,12 +30,52 @@ func (co *Company) loadFiles(baseDir, path string, ps *problems) {
 		co.MappingPath = resolve(baseDir, written)
 		co.Mapping = loadMapping(co.MappingPath, written, path+".mapping", ps)
 	}
+	co.Retention = retention.Default()
 	if co.RetentionPath != "" {
-		co.RetentionPath = resolve(baseDir, co.RetentionPath)
-		// The retention job parses the file; reading it here only makes
-		// sure it is there before anything starts.
-		if _, err := readFile(co.RetentionPath); err != nil {
-			ps.add(path+".retention", "%v", err)
+		written := co.RetentionPath
+		co.RetentionPath = resolve(baseDir, written)
+		co.Retention = loadRetention(co.RetentionPath, written, path+".retention", ps)
+	}
+	if co.Mapping != nil && co.Retention != nil {
+		co.bindFacts(path, ps)
+	}
+}
+
+// loadRetention parses a retention file, reporting each of its problems
+// under the config key that names the file.
+func loadRetention(file, written, path string, ps *problems) *retention.Policy {
+	data, err := readFile(file)
+	if err != nil {
+		ps.add(path, "%v", err)
+		return nil
+	}
+	p, err := retention.Parse(data)
+	var verr *retention.ValidationError
+	switch {
+	case errors.As(err, &verr):
+		for _, p := range verr.Problems {
+			ps.addEach(path, "%s: %s", written, p)
+		}
+	case err != nil:
+		ps.add(path, "%s: %v", written, err)
+	}
+	return p
+}
+
+// bindFacts checks that the retention rules read only facts consentd
+// knows or the mapping declares, and that no declared fact takes the name
+// of a built-in one.
+func (co *Company) bindFacts(path string, ps *problems) {
+	declared := co.Mapping.Facts()
+	for _, name := range declared {
+		if slices.Contains(retention.BuiltinFacts(), name) {
+			ps.add(path+".mapping", "facts.%s: %q is the name of a fact consentd computes itself; give the CRM field's fact another name", name, name)
+		}
+	}
+	var verr *retention.ValidationError
+	if err := co.Retention.Bind(declared); errors.As(err, &verr) {
+		for _, p := range verr.Problems {
+			ps.addEach(path+".retention", "%s", p)
 		}
 	}
 }

@@ -38,6 +38,27 @@ type Consent struct {
 	ActivityType string `yaml:"activity_type"` // CRM activity type of consent events
 	FallbackUser string `yaml:"fallback_user"` // CRM user for activities when a contact has no broker
 	RecordClient bool   `yaml:"record_client"` // keep the truncated IP address and user agent as proof
+	DPOUser      string `yaml:"dpo_user"`      // CRM user of the data-protection officer: gets a copy of each deletion request
+	DPOContact   string `yaml:"dpo_contact"`   // CRM contact of an external data-protection officer, linked to that copy
+	// Recipients are the third parties the company passes contacts' data
+	// to; a contact may object to each, and each must be told of an
+	// erasure (Art. 19 GDPR).
+	Recipients []Recipient `yaml:"recipients"`
+}
+
+// Recipient is a third party that receives contacts' data for a purpose.
+type Recipient struct {
+	Name    string `yaml:"name"`    // as the contact reads it, e.g. "Sparkasse München (Finanzierung)"
+	Purpose string `yaml:"purpose"` // what the data go there for
+}
+
+// RecipientNames lists the recipients' names in configured order.
+func (c Consent) RecipientNames() []string {
+	names := make([]string, len(c.Recipients))
+	for i, r := range c.Recipients {
+		names[i] = r.Name
+	}
+	return names
 }
 
 const (
@@ -183,10 +204,37 @@ func (c *Consent) validate(path, company string, ps *problems) {
 			ps.add(path+"."+f.key, "%v", err)
 		}
 	}
-	if err := checkLine(c.FallbackUser, maxPageText); err != nil {
-		ps.add(path+".fallback_user", "%v", err)
+	for _, f := range []struct{ key, value string }{
+		{"fallback_user", c.FallbackUser}, {"dpo_user", c.DPOUser}, {"dpo_contact", c.DPOContact},
+	} {
+		if err := checkLine(f.value, maxPageText); err != nil {
+			ps.add(path+"."+f.key, "%v", err)
+		}
 	}
+	c.validateRecipients(path+".recipients", ps)
 	c.validateText(path, company, ps)
+}
+
+// maxRecipientName keeps a recipient's name a label on the page.
+const maxRecipientName = 100
+
+func (c *Consent) validateRecipients(path string, ps *problems) {
+	seen := map[string]bool{}
+	for i, r := range c.Recipients {
+		at := fmt.Sprintf("%s[%d]", path, i)
+		switch err := checkLine(r.Name, maxRecipientName); {
+		case strings.TrimSpace(r.Name) == "":
+			ps.add(at+".name", "is required: the recipient as contacts know it, e.g. \"Sparkasse München (Finanzierung)\"")
+		case err != nil:
+			ps.add(at+".name", "%v", err)
+		case seen[r.Name]:
+			ps.add(at+".name", "%s is named twice; name each recipient once", quote(r.Name))
+		}
+		seen[r.Name] = true
+		if err := checkLine(r.Purpose, maxPageText); err != nil {
+			ps.add(at+".purpose", "%v", err)
+		}
+	}
 }
 
 func (c *Consent) validateText(path, company string, ps *problems) {

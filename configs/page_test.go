@@ -84,6 +84,24 @@ func TestPageAndConsentProblems(t *testing.T) {
 			},
 		},
 		{
+			name: "bad recipients and officer",
+			yml: minimal + `    consent:
+      dpo_user: "u-1\nu-2"
+      recipients:
+        - {name: "", purpose: Finanzierung}
+        - {name: Sparkasse}
+        - {name: Sparkasse, purpose: Versicherung}
+        - Bank
+`,
+			want: []Problem{
+				{"companies[0].consent.recipients[3]", `want a mapping of keys, got the text "Bank" (line 15)`},
+				{"companies[0].consent.dpo_user", "must be a single line"},
+				{"companies[0].consent.recipients[0].name", `is required: the recipient as contacts know it, e.g. "Sparkasse München (Finanzierung)"`},
+				{"companies[0].consent.recipients[2].name", `"Sparkasse" is named twice; name each recipient once`},
+				{"companies[0].consent.recipients[3].name", `is required: the recipient as contacts know it, e.g. "Sparkasse München (Finanzierung)"`},
+			},
+		},
+		{
 			name: "bad page values",
 			yml: minimal + `    page:
       address: "Zeile 1\nZeile 2"

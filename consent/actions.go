@@ -192,9 +192,4 @@ func (a *action) consent() (*store.ConsentState, error) {
 }
 
 // broker is the CRM user activities about the subject go to.
-func (a *action) broker() string {
-	if a.subj.Address.ResponsibleUser != "" {
-		return a.subj.Address.ResponsibleUser
-	}
-	return a.s.set.FallbackUser
-}
+func (a *action) broker() string { return a.s.brokerOf(a.subj.Address.ResponsibleUser) }

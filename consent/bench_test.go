@@ -71,7 +71,7 @@ func BenchmarkGive(b *testing.B) {
 		for pb.Next() {
 			n := i.Add(1)
 			subj := subjects[n%int64(len(subjects))]
-			if _, err := svc.Withdraw(b.Context(), subj, "", web, fmt.Sprintf("w-%d", n)); err != nil {
+			if _, err := svc.Withdraw(b.Context(), subj, consent.Request{}, web, fmt.Sprintf("w-%d", n)); err != nil {
 				b.Error(err)
 			}
 			if _, err := svc.Give(b.Context(), subj, web, fmt.Sprintf("g-%d", n)); err != nil {

@@ -3,36 +3,9 @@ package consent_test
 import (
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/consentd/consentd/consent"
 )
-
-func TestDueDate(t *testing.T) {
-	t.Parallel()
-	loc := berlin(t)
-	day := func(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, loc) }
-	tests := []struct {
-		name     string
-		received time.Time
-		want     time.Time
-	}{
-		{"same day next month", time.Date(2026, 3, 10, 9, 0, 0, 0, loc), day(2026, 4, 10)},
-		{"31 January: last day of February", time.Date(2026, 1, 31, 12, 0, 0, 0, loc), day(2026, 3, 2)}, // 28 Feb 2026 is a Saturday
-		{"leap year February", time.Date(2028, 1, 31, 12, 0, 0, 0, loc), day(2028, 2, 29)},
-		{"31 March: 30 April", time.Date(2026, 3, 31, 12, 0, 0, 0, loc), day(2026, 4, 30)},
-		{"December into January", time.Date(2026, 12, 15, 12, 0, 0, 0, loc), day(2027, 1, 15)},
-		{"Saturday moves to Monday", time.Date(2026, 9, 3, 12, 0, 0, 0, loc), day(2026, 10, 5)},
-		{"Sunday moves to Monday", time.Date(2026, 10, 1, 12, 0, 0, 0, loc), day(2026, 11, 2)},
-		{"after midnight in Berlin counts as the Berlin day", time.Date(2026, 4, 30, 22, 30, 0, 0, time.UTC), day(2026, 6, 1)}, // 1 May Berlin → 1 June
-	}
-	for _, tt := range tests {
-		got := consent.DueDate(tt.received)
-		if !got.Equal(tt.want) {
-			t.Errorf("%s: %s, want %s", tt.name, got.In(loc).Format("Mon 2006-01-02 15:04"), tt.want.Format("Mon 2006-01-02"))
-		}
-	}
-}
 
 func TestTruncateIP(t *testing.T) {
 	t.Parallel()

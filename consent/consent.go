@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/consentd/consentd/mapping"
+	"github.com/consentd/consentd/retention"
 	"github.com/consentd/consentd/store"
 )
 
@@ -57,6 +58,16 @@ type Settings struct {
 	// RecordClient keeps the truncated IP address and the user agent of the
 	// contact's browser in the ledger.
 	RecordClient bool
+	// Policy is the company's retention policy; nil means retention.Default().
+	Policy *retention.Policy
+	// DPOUser is the CRM user of the company's data-protection officer, who
+	// gets a copy of each deletion request's activity; "" for none.
+	DPOUser string
+	// DPOContact is the CRM contact of an external data-protection officer;
+	// the copy is linked to it as well. "" for none.
+	DPOContact string
+	// Recipients are the third parties the company passes data to.
+	Recipients []Recipient
 }
 
 func (s Settings) withDefaults() Settings {
@@ -69,6 +80,9 @@ func (s Settings) withDefaults() Settings {
 	}
 	if s.ActivityType == "" {
 		s.ActivityType = DefaultActivityType
+	}
+	if s.Policy == nil {
+		s.Policy = retention.Default()
 	}
 	return s
 }
@@ -96,6 +110,7 @@ type Service struct {
 	db       *store.DB
 	m        *mapping.Mapping
 	set      Settings
+	policy   *retention.Policy
 	now      func() time.Time
 	pageSize int // addresses per transaction when issuing links
 }
@@ -106,7 +121,8 @@ func NewService(db *store.DB, m *mapping.Mapping, s Settings, now func() time.Ti
 	if now == nil {
 		now = time.Now
 	}
-	return &Service{db: db, m: m, set: s.withDefaults(), now: now, pageSize: 500}
+	s = s.withDefaults()
+	return &Service{db: db, m: m, set: s, policy: s.Policy, now: now, pageSize: 500}
 }
 
 // Settings returns the settings in use, defaults filled in.

@@ -3,10 +3,10 @@ package consent
 import (
 	"context"
 	"errors"
-	"strings"
 	"time"
 
 	"github.com/consentd/consentd/mapping"
+	"github.com/consentd/consentd/retention"
 	"github.com/consentd/consentd/store"
 )
 
@@ -46,7 +46,13 @@ func (a *action) give() (bool, time.Time, error) {
 	if err := a.tx.UpdateAddressConsentFields(a.ctx, st.AddressID, fields); err != nil {
 		return false, time.Time{}, err
 	}
-	if err := a.event(store.EventGiven, struct{}{}, a.putConsent(st)); err != nil {
+	lift := func(ev store.Event) error {
+		if err := a.putConsent(st)(ev); err != nil {
+			return err
+		}
+		return a.tx.LiftSuppressions(a.ctx, st.AddressID, st.Purpose)
+	}
+	if err := a.event(store.EventGiven, struct{}{}, lift); err != nil {
 		return false, time.Time{}, err
 	}
 	a.out.addPatch(a.s.m.ConsentPatch(fields))
@@ -54,15 +60,17 @@ func (a *action) give() (bool, time.Time, error) {
 }
 
 // Withdraw withdraws the contact's consent at once, with an optional
-// reason of up to 500 characters: the state, a 'withdrawn' event, the
+// reason of up to 500 characters and objections to named recipients: the
+// state, a 'withdrawn' event, suppression entries, the objections, the
 // withdrawal date and reason in the mirror and the CRM, and an
-// "Einwilligung widerrufen" activity. Withdrawing without consent on
-// record is recorded too (an objection to advertising); withdrawing what
-// is withdrawn already records nothing. A refused reason gives FieldErrors
-// with the field "reason".
-func (s *Service) Withdraw(ctx context.Context, subj *Subject, reason string, c Client, actionID string) (Outcome, error) {
-	reason = strings.TrimSpace(reason)
-	if err := reasonErrors(reason); err != nil {
+// "Einwilligung widerrufen" activity naming the recipients to tell.
+// Withdrawing without consent on record is recorded too (an objection to
+// advertising); withdrawing what is withdrawn already records nothing but
+// new objections. A refused input gives FieldErrors ("reason",
+// "recipients").
+func (s *Service) Withdraw(ctx context.Context, subj *Subject, req Request, c Client, actionID string) (Outcome, error) {
+	req, err := s.check(req)
+	if err != nil {
 		return Outcome{}, err
 	}
 	return s.act(ctx, KindWithdrawn, subj, c, actionID, func(a *action) (Outcome, error) {
@@ -70,18 +78,44 @@ func (s *Service) Withdraw(ctx context.Context, subj *Subject, reason string, c 
 		if err != nil {
 			return Outcome{}, err
 		}
-		if prev != nil && prev.State == store.ConsentWithdrawn && prev.WithdrawnAt != nil {
+		if prev != nil && prev.State == store.ConsentWithdrawn && prev.WithdrawnAt != nil && len(req.Recipients) == 0 {
 			return a.unchanged(*prev.WithdrawnAt), nil
 		}
-		st, err := a.withdrawal(prev, reason)
+		st, err := a.withdrawal(prev, req.Reason)
 		if err != nil {
 			return Outcome{}, err
 		}
-		if err := a.event(store.EventWithdrawn, map[string]bool{"reason_given": reason != ""}, a.putConsent(st)); err != nil {
+		details := requestDetails(req, map[string]any{})
+		if err := a.event(store.EventWithdrawn, details, a.afterWithdrawal(st, req)); err != nil {
 			return Outcome{}, err
 		}
-		return a.done(), a.out.activity(a.broker(), SubjectWithdrawn, a.withdrawnText(reason))
+		return a.done(), a.out.activity(a.broker(), SubjectWithdrawn, a.withdrawnText(req))
 	})
+}
+
+// requestDetails are the ledger details of a withdrawal or deletion
+// request: whether a reason was given (never the reason itself) and the
+// recipients objected to.
+func requestDetails(req Request, details map[string]any) map[string]any {
+	details["reason_given"] = req.Reason != ""
+	if len(req.Recipients) > 0 {
+		details["recipients"] = req.Recipients
+	}
+	return details
+}
+
+// afterWithdrawal stores what a withdrawal caused, once its event has an
+// id: the consent state, suppression entries and recipient objections.
+func (a *action) afterWithdrawal(st store.ConsentState, req Request) func(store.Event) error {
+	return func(ev store.Event) error {
+		if err := a.putConsent(st)(ev); err != nil {
+			return err
+		}
+		if err := a.tx.AddSuppressions(a.ctx, a.suppressions(ev.ID)); err != nil {
+			return err
+		}
+		return a.tx.AddRecipientObjections(a.ctx, a.objections(req, ev.ID))
+	}
 }
 
 // withdrawal shows a withdrawal in the mirror, queues its CRM patch and
@@ -116,9 +150,9 @@ func (a *action) withdrawal(prev *store.ConsentState, reason string) (store.Cons
 // a "Löschanfrage" activity telling the responsible broker the request
 // date and the due date. While a request is open, another records nothing
 // and gives its due date. A refused reason gives FieldErrors ("reason").
-func (s *Service) RequestDeletion(ctx context.Context, subj *Subject, reason string, c Client, actionID string) (Outcome, error) {
-	reason = strings.TrimSpace(reason)
-	if err := reasonErrors(reason); err != nil {
+func (s *Service) RequestDeletion(ctx context.Context, subj *Subject, req Request, c Client, actionID string) (Outcome, error) {
+	req, err := s.check(req)
+	if err != nil {
 		return Outcome{}, err
 	}
 	return s.act(ctx, KindDeletionRequested, subj, c, actionID, func(a *action) (Outcome, error) {
@@ -131,35 +165,51 @@ func (s *Service) RequestDeletion(ctx context.Context, subj *Subject, reason str
 			out.Due = &open.DueAt
 			return out, nil
 		}
-		return a.requestDeletion(reason)
+		return a.requestDeletion(req)
 	})
 }
 
-func (a *action) requestDeletion(reason string) (Outcome, error) {
+func (a *action) requestDeletion(req Request) (Outcome, error) {
 	prev, err := a.consent()
 	if err != nil {
 		return Outcome{}, err
 	}
-	st, err := a.withdrawal(prev, reason)
+	st, err := a.withdrawal(prev, req.Reason)
 	if err != nil {
 		return Outcome{}, err
 	}
-	r := store.ErasureRequest{AddressID: st.AddressID, Channel: a.client.channel, Reason: reason,
-		ReceivedAt: a.at, DueAt: DueDate(a.at)}
-	details := map[string]any{"due": r.DueAt.Format(time.DateOnly), "reason_given": reason != ""}
-	if err := a.event(store.EventDeletionRequested, details, a.openErasure(st, r)); err != nil {
+	r := store.ErasureRequest{AddressID: st.AddressID, Channel: a.client.channel, Reason: req.Reason,
+		ReceivedAt: a.at, DueAt: a.s.policy.DueDate(a.at), NotifiedAt: &a.at}
+	decision, err := a.evaluate(&st, a.at)
+	if err != nil {
+		return Outcome{}, err
+	}
+	r.Evaluation = evaluation(decision)
+	details := requestDetails(req, map[string]any{"due": r.DueAt.Format(time.DateOnly), "verdict": r.Verdict})
+	if err := a.event(store.EventDeletionRequested, details, a.openErasure(st, r, req)); err != nil {
 		return Outcome{}, err
 	}
 	out := a.done()
 	out.Due = &r.DueAt
-	return out, a.out.activity(a.broker(), SubjectDeletion, a.deletionText(r))
+	return out, a.notifyDeletion(r, req)
 }
 
-// openErasure stores the withdrawn state and opens the deletion request,
-// both caused by the event it runs after.
-func (a *action) openErasure(st store.ConsentState, r store.ErasureRequest) func(store.Event) error {
+// evaluate applies the retention rules to the subject as this action
+// leaves it.
+func (a *action) evaluate(st *store.ConsentState, requested time.Time) (retention.Decision, error) {
+	sf, _, err := a.tx.SubjectFacts(a.ctx, a.subj.Address.CRMID)
+	if err != nil {
+		return retention.Decision{}, err
+	}
+	return a.s.policy.Evaluate(a.subj.Address.CRMID, retentionFacts(sf, st, &requested), a.at), nil
+}
+
+// openErasure stores the withdrawn state, its suppression entries and
+// objections, and opens the deletion request, all caused by the event it
+// runs after.
+func (a *action) openErasure(st store.ConsentState, r store.ErasureRequest, req Request) func(store.Event) error {
 	return func(ev store.Event) error {
-		if err := a.putConsent(st)(ev); err != nil {
+		if err := a.afterWithdrawal(st, req)(ev); err != nil {
 			return err
 		}
 		r.EventID = ev.ID

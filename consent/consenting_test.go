@@ -149,11 +149,11 @@ func TestWithdrawAndGiveAgain(t *testing.T) {
 	}
 	f.clock.Add(72 * time.Hour) // Thursday
 	reason := "  Zu viele E-Mails <3  "
-	if _, err := f.svc.Withdraw(ctx, f.reload(token), reason, web, "withdraw-1"); !isFieldError(err, "reason", consent.CodeInvalidText) {
+	if _, err := f.svc.Withdraw(ctx, f.reload(token), consent.Request{Reason: reason}, web, "withdraw-1"); !isFieldError(err, "reason", consent.CodeInvalidText) {
 		t.Errorf("reason with markup: %v", err)
 	}
 	reason = "  Zu viele E-Mails, danke.\nGrüße  "
-	out, err := f.svc.Withdraw(ctx, f.reload(token), reason, web, "withdraw-1")
+	out, err := f.svc.Withdraw(ctx, f.reload(token), consent.Request{Reason: reason}, web, "withdraw-1")
 	withdrawnAt := start.Add(72 * time.Hour)
 	if err != nil || out.Kind != consent.KindWithdrawn || out.Duplicate || !out.At.Equal(withdrawnAt) {
 		t.Fatalf("withdraw: %+v, %v", out, err)
@@ -172,7 +172,7 @@ func TestWithdrawAndGiveAgain(t *testing.T) {
 	if a := activity(t, q[3]); a["subject"] != "Einwilligung widerrufen" || !strings.Contains(a["description"].(string), "Zu viele E-Mails") {
 		t.Errorf("activity %v", a)
 	}
-	if out, err := f.svc.Withdraw(ctx, f.reload(token), "", web, "withdraw-2"); err != nil || !out.Duplicate || !out.At.Equal(withdrawnAt) {
+	if out, err := f.svc.Withdraw(ctx, f.reload(token), consent.Request{}, web, "withdraw-2"); err != nil || !out.Duplicate || !out.At.Equal(withdrawnAt) {
 		t.Errorf("withdraw again: %+v, %v", out, err)
 	}
 
@@ -194,7 +194,7 @@ func TestWithdrawAndGiveAgain(t *testing.T) {
 
 	// Withdrawing without consent on record is an objection: recorded.
 	subj2, _ := f.subject("a2")
-	if out, err := f.svc.Withdraw(ctx, subj2, "", web, "withdraw-3"); err != nil || out.Duplicate {
+	if out, err := f.svc.Withdraw(ctx, subj2, consent.Request{}, web, "withdraw-3"); err != nil || out.Duplicate {
 		t.Errorf("withdraw without consent: %+v, %v", out, err)
 	}
 	if r := f.verify(); !r.OK || r.Events != 4 {
@@ -216,11 +216,11 @@ func TestRequestDeletion(t *testing.T) {
 	if _, err := f.svc.Give(ctx, subj, web, "give"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.svc.RequestDeletion(ctx, subj, strings.Repeat("ä", 501), web, "del-1"); !isFieldError(err, "reason", consent.CodeTooLong) {
+	if _, err := f.svc.RequestDeletion(ctx, subj, consent.Request{Reason: strings.Repeat("ä", 501)}, web, "del-1"); !isFieldError(err, "reason", consent.CodeTooLong) {
 		t.Errorf("501 characters: %v", err)
 	}
 	received := f.clock.Now()
-	out, err := f.svc.RequestDeletion(ctx, f.reload(token), "Ich bin umgezogen.", web, "del-1")
+	out, err := f.svc.RequestDeletion(ctx, f.reload(token), consent.Request{Reason: "Ich bin umgezogen."}, web, "del-1")
 	wantDue := time.Date(2026, 11, 2, 0, 0, 0, 0, berlin(t)) // 1 November is a Sunday
 	if err != nil || out.Kind != consent.KindDeletionRequested || out.Duplicate || out.Due == nil || !out.Due.Equal(wantDue) {
 		t.Fatalf("request: %+v, %v", out, err)
@@ -233,7 +233,7 @@ func TestRequestDeletion(t *testing.T) {
 		t.Errorf("consent after deletion request %+v", subj.Consent)
 	}
 	events := f.events("a1")
-	if last := events[len(events)-1]; last.Kind != store.EventDeletionRequested || last.Details != `{"due":"2026-11-02","reason_given":true}` {
+	if last := events[len(events)-1]; last.Kind != store.EventDeletionRequested || last.Details != `{"due":"2026-11-02","reason_given":true,"verdict":"deletable"}` {
 		t.Errorf("event %+v", last)
 	}
 	q := f.outbox("a1")
@@ -254,7 +254,7 @@ func TestRequestDeletion(t *testing.T) {
 	// Again, by the same form or a new one: nothing new, same due date.
 	f.clock.Add(time.Hour)
 	for _, actionID := range []string{"del-1", "del-2"} {
-		out, err := f.svc.RequestDeletion(ctx, f.reload(token), "", web, actionID)
+		out, err := f.svc.RequestDeletion(ctx, f.reload(token), consent.Request{}, web, actionID)
 		if err != nil || !out.Duplicate || out.Due == nil || !out.Due.Equal(wantDue) || !out.At.Equal(received) {
 			t.Errorf("request again (%s): %+v, %v", actionID, out, err)
 		}

@@ -51,8 +51,8 @@ func (s *Service) outboxKey(kind string, ref any) string {
 
 // writes collects the outbox rows of one action: at most one patch, which
 // later field changes of the action join, then activities and profile
-// writes in the order added. An action writes each kind once at most, so
-// its random ref tells its keys apart from every other action's.
+// writes in the order added. Its random ref tells its keys apart from
+// every other action's.
 type writes struct {
 	s       *Service
 	address string
@@ -73,14 +73,30 @@ func (w *writes) addPatch(fields map[string][]any) {
 	maps.Copy(w.patch, fields)
 }
 
-// add queues a row of kind with payload.
+// add queues a row of kind with payload. A second row of one kind (the
+// copy of an activity for the data-protection officer) gets its number in
+// its key, so keys stay unique and the same on every retry.
 func (w *writes) add(kind string, payload any) error {
-	row, err := w.s.outboxRow(w.address, kind, w.ref, payload, w.at)
+	ref := w.ref
+	if n := w.count(kind); n > 0 {
+		ref = fmt.Sprintf("%s-%d", w.ref, n+1)
+	}
+	row, err := w.s.outboxRow(w.address, kind, ref, payload, w.at)
 	if err != nil {
 		return err
 	}
 	w.rows = append(w.rows, row)
 	return nil
+}
+
+func (w *writes) count(kind string) int {
+	n := 0
+	for _, r := range w.rows {
+		if r.Kind == kind {
+			n++
+		}
+	}
+	return n
 }
 
 // outboxRow is a CRM write of kind for the address, keyed by ref.
@@ -94,9 +110,18 @@ func (s *Service) outboxRow(addressID, kind string, ref, payload any, at time.Ti
 
 // activity queues an activity on the contact for broker user.
 func (w *writes) activity(user, subject, description string) error {
+	return w.activityFor(user, "", subject, description)
+}
+
+// activityFor queues an activity on the contact for user, linked to the
+// contact also when not "" (e.g. the data-protection officer's).
+func (w *writes) activityFor(user, also, subject, description string) error {
+	refs := []connector.EntityRef{{Schema: w.s.m.Schema(), ID: w.address}}
+	if also != "" {
+		refs = append(refs, connector.EntityRef{Schema: w.s.m.Schema(), ID: also})
+	}
 	a := connector.Activity{Type: w.s.set.ActivityType, Subject: subject, Description: description,
-		Date: w.at.UnixMilli(), ResponsibleUser: user,
-		Entities: []connector.EntityRef{{Schema: w.s.m.Schema(), ID: w.address}}}
+		Date: w.at.UnixMilli(), ResponsibleUser: user, Entities: refs}
 	return w.add(OutboxActivity, ActivityPayload{Activity: a})
 }
 

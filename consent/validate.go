@@ -297,10 +297,3 @@ func numberCode(v *float64, limit float64) string {
 	}
 	return ""
 }
-
-// reasonErrors checks the optional reason of a withdrawal or deletion request.
-func reasonErrors(reason string) error {
-	e := FieldErrors{}
-	e.check("reason", reasonCode(reason))
-	return e.orNil()
-}

@@ -19,6 +19,7 @@ const (
 // VerifyReport is the result of checking a ledger's hash chain.
 type VerifyReport struct {
 	Events  int64 // events checked
+	Pruned  int64 // of those, events deleted when their retention ran out: only their hash is left
 	OK      bool
 	Kind    string // one of the Problem… constants when not OK
 	Problem string // what is wrong, for the admin
@@ -73,6 +74,8 @@ func (c *chainCheck) next(e store.Event) error {
 	case e.ID != c.prevID+1:
 		return c.fail(ProblemRemoved, c.prevID+1, "event %d is missing: the ledger goes from event %d to event %d",
 			c.prevID+1, c.prevID, e.ID)
+	case e.Pruned: // its content is gone by law; its kept hash links the chain on
+		c.report.Pruned++
 	case e.PrevHash != c.prevHash:
 		return c.fail(ProblemReordered, e.ID, "event %d does not follow event %d: it names another predecessor, so events were reordered or replaced",
 			e.ID, c.prevID)

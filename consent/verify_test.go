@@ -26,8 +26,10 @@ func buildLedger(t *testing.T, f *fixture) {
 			in.City = "Köln"
 			return f.svc.Correct(ctx, a2, in, web, "2")
 		},
-		func() (consent.Outcome, error) { return f.svc.Withdraw(ctx, a1, "kein Interesse", web, "3") },
-		func() (consent.Outcome, error) { return f.svc.RequestDeletion(ctx, a2, "", web, "4") },
+		func() (consent.Outcome, error) {
+			return f.svc.Withdraw(ctx, a1, consent.Request{Reason: "kein Interesse"}, web, "3")
+		},
+		func() (consent.Outcome, error) { return f.svc.RequestDeletion(ctx, a2, consent.Request{}, web, "4") },
 	}
 	for i, step := range steps {
 		f.clock.Add(time.Minute)

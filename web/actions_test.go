@@ -49,6 +49,16 @@ func TestActionsRecordAndRedirect(t *testing.T) {
 			wantCall: call{method: "RequestDeletion", reason: "Bitte alles löschen"}, wantDone: "done/deletion",
 		},
 		{
+			name: "request deletion objecting to recipients", action: "delete",
+			fields:   url.Values{"recipients": {"Sparkasse Finanzierung", "Umzug & Co. KG"}},
+			wantCall: call{method: "RequestDeletion", recipients: []string{"Sparkasse Finanzierung", "Umzug & Co. KG"}}, wantDone: "done/deletion",
+		},
+		{
+			name: "withdraw objecting to a recipient", action: "withdraw",
+			fields:   url.Values{"recipients": {"Umzug & Co. KG"}},
+			wantCall: call{method: "Withdraw", recipients: []string{"Umzug & Co. KG"}}, wantDone: "done/withdraw",
+		},
+		{
 			name: "create a search profile", action: "profile",
 			fields: url.Values{
 				"title": {"Haus im Grünen"}, "marketingType": {"BUY"}, "estateTypes": {"HOUSE", "PLOT"},

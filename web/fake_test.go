@@ -31,6 +31,7 @@ type call struct {
 	client     consent.Client
 	actionID   string
 	reason     string
+	recipients []string
 	profileID  string
 	correction consent.Correction
 	profile    consent.ProfileInput
@@ -74,18 +75,18 @@ func (f *fakeActions) Correct(_ context.Context, subj *consent.Subject, in conse
 	return consent.Outcome{Kind: consent.KindCorrected}, nil
 }
 
-func (f *fakeActions) Withdraw(_ context.Context, subj *consent.Subject, reason string, c consent.Client, actionID string) (consent.Outcome, error) {
-	f.record(call{method: "Withdraw", subject: subj, client: c, actionID: actionID, reason: reason})
+func (f *fakeActions) Withdraw(_ context.Context, subj *consent.Subject, req consent.Request, c consent.Client, actionID string) (consent.Outcome, error) {
+	f.record(call{method: "Withdraw", subject: subj, client: c, actionID: actionID, reason: req.Reason, recipients: req.Recipients})
 	if f.withdraw != nil {
-		return f.withdraw(reason)
+		return f.withdraw(req.Reason)
 	}
 	return consent.Outcome{Kind: consent.KindWithdrawn}, nil
 }
 
-func (f *fakeActions) RequestDeletion(_ context.Context, subj *consent.Subject, reason string, c consent.Client, actionID string) (consent.Outcome, error) {
-	f.record(call{method: "RequestDeletion", subject: subj, client: c, actionID: actionID, reason: reason})
+func (f *fakeActions) RequestDeletion(_ context.Context, subj *consent.Subject, req consent.Request, c consent.Client, actionID string) (consent.Outcome, error) {
+	f.record(call{method: "RequestDeletion", subject: subj, client: c, actionID: actionID, reason: req.Reason, recipients: req.Recipients})
 	if f.deletion != nil {
-		return f.deletion(reason)
+		return f.deletion(req.Reason)
 	}
 	return consent.Outcome{Kind: consent.KindDeletionRequested}, nil
 }

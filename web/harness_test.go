@@ -114,7 +114,8 @@ func acmeCompany(a Actions) *Company {
 		},
 		Consent: configs.Consent{
 			Purpose: "Akquisition und Vermittlung von Immobilien", TextVersion: "2026-11",
-			Text: "Ich willige ein, dass die Acme Immobilien GmbH\nmeine Daten verarbeitet.\n\nWiderruf jederzeit.",
+			Text:       "Ich willige ein, dass die Acme Immobilien GmbH\nmeine Daten verarbeitet.\n\nWiderruf jederzeit.",
+			Recipients: []configs.Recipient{{Name: "Sparkasse Finanzierung", Purpose: "Finanzierungsangebote"}, {Name: "Umzug & Co. KG"}},
 		},
 		Actions: a,
 	}

@@ -3,7 +3,9 @@ package web
 import (
 	"bytes"
 	"html/template"
+	"strings"
 	"sync"
+	"unicode"
 
 	"github.com/consentd/consentd/consent"
 )
@@ -33,6 +35,9 @@ var formChoices = []choiceSpec{
 	{"correct", "salutation", salutations, false},
 	{"profile", "marketingType", consent.MarketingTypes, false},
 	{"profile", "estateTypes", consent.EstateTypes, true},
+	// Each company names its own recipients; none is rendered at start.
+	{"withdraw", "recipients", nil, true},
+	{"delete", "recipients", nil, true},
 }
 
 // choiceKey names one rendered choice.
@@ -128,11 +133,18 @@ func (st *statics) newChoice(form, group, value string, checked bool) choice {
 		Multi: st.multi[form+"."+group], Checked: checked}
 }
 
+// choiceID is the element id of a choice; characters an id must not hold
+// (a recipient's name has spaces) become "_".
 func choiceID(groupID, value string) string {
 	if value == "" {
 		return groupID + "-none"
 	}
-	return groupID + "-" + value
+	return groupID + "-" + strings.Map(func(r rune) rune {
+		if r < 0x80 && (r == '-' || r == '_' || unicode.IsLetter(r) || unicode.IsDigit(r)) {
+			return r
+		}
+		return '_'
+	}, value)
 }
 
 // render executes one of the parts' templates. Its output is trusted

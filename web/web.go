@@ -26,8 +26,8 @@ type Actions interface {
 	Resolve(ctx context.Context, token string) (*consent.Subject, error)
 	Give(ctx context.Context, subj *consent.Subject, c consent.Client, actionID string) (consent.Outcome, error)
 	Correct(ctx context.Context, subj *consent.Subject, in consent.Correction, c consent.Client, actionID string) (consent.Outcome, error)
-	Withdraw(ctx context.Context, subj *consent.Subject, reason string, c consent.Client, actionID string) (consent.Outcome, error)
-	RequestDeletion(ctx context.Context, subj *consent.Subject, reason string, c consent.Client, actionID string) (consent.Outcome, error)
+	Withdraw(ctx context.Context, subj *consent.Subject, req consent.Request, c consent.Client, actionID string) (consent.Outcome, error)
+	RequestDeletion(ctx context.Context, subj *consent.Subject, req consent.Request, c consent.Client, actionID string) (consent.Outcome, error)
 	SaveProfile(ctx context.Context, subj *consent.Subject, in consent.ProfileInput, c consent.Client, actionID string) (consent.Outcome, error)
 	DeleteProfile(ctx context.Context, subj *consent.Subject, profileID string, c consent.Client, actionID string) (consent.Outcome, error)
 }

@@ -140,7 +140,22 @@ func consentSettings(h configs.HTTP, c *configs.Company) consent.Settings {
 		ActivityType: c.Consent.ActivityType,
 		FallbackUser: c.Consent.FallbackUser,
 		RecordClient: c.Consent.RecordClient,
+		Policy:       c.Retention,
+		DPOUser:      c.Consent.DPOUser,
+		DPOContact:   c.Consent.DPOContact,
+		Recipients:   recipients(c.Consent.Recipients),
 	}
+}
+
+func recipients(rs []configs.Recipient) []consent.Recipient {
+	if len(rs) == 0 {
+		return nil
+	}
+	out := make([]consent.Recipient, len(rs))
+	for i, r := range rs {
+		out[i] = consent.Recipient{Name: r.Name, Purpose: r.Purpose}
+	}
+	return out
 }
 
 // companyError ties a failure to the company it happened to.

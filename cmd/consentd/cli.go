@@ -62,7 +62,7 @@ type command struct {
 }
 
 func (m *Main) commands() []command {
-	return []command{migrateCommand(), syncCommand(), serveCommand(), statusCommand(), linksCommand(), verifyCommand(), outboxCommand(), demoCommand()}
+	return []command{migrateCommand(), syncCommand(), serveCommand(), statusCommand(), linksCommand(), verifyCommand(), outboxCommand(), erasureCommand(), retentionCommand(), exportCommand(), demoCommand()}
 }
 
 // Run parses args, runs the command and returns the exit code.

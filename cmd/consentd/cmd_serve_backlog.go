@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/consentd/consentd/store"
 )
 
 // backlogEvery is how often serve reads what waits in each company's
@@ -15,7 +17,7 @@ const backlogEvery = time.Minute
 // backlogMetrics are the gauges of what waits per company: CRM writes in
 // the outbox and open deletion requests.
 type backlogMetrics struct {
-	pending, parked, oldest, erasures *prometheus.GaugeVec
+	pending, parked, oldest, erasures, stale *prometheus.GaugeVec
 }
 
 func newBacklogMetrics(reg prometheus.Registerer) *backlogMetrics {
@@ -27,13 +29,14 @@ func newBacklogMetrics(reg prometheus.Registerer) *backlogMetrics {
 		parked:   gauge("consentd_outbox_parked", "CRM writes parked after failures; consentd outbox -retry sends them again."),
 		oldest:   gauge("consentd_outbox_oldest_pending_age_seconds", "Age of the oldest pending CRM write, 0 when none."),
 		erasures: gauge("consentd_erasure_requests", "Deletion requests by state: open, overdue (open past the due date).", "state"),
+		stale:    gauge("consentd_consents_stale", "Consents given but unused for longer than the company's renewal period."),
 	}
-	reg.MustRegister(m.pending, m.parked, m.oldest, m.erasures)
+	reg.MustRegister(m.pending, m.parked, m.oldest, m.erasures, m.stale)
 	return m
 }
 
 func (m *backlogMetrics) forget(company string) {
-	for _, g := range []*prometheus.GaugeVec{m.pending, m.parked, m.oldest, m.erasures} {
+	for _, g := range []*prometheus.GaugeVec{m.pending, m.parked, m.oldest, m.erasures, m.stale} {
 		g.DeletePartialMatch(prometheus.Labels{"company": company})
 	}
 }
@@ -78,5 +81,20 @@ func (d *daemon) observeBacklog(ctx context.Context, slug string) error {
 	}
 	m.erasures.WithLabelValues(slug, "open").Set(float64(er.Open))
 	m.erasures.WithLabelValues(slug, "overdue").Set(float64(er.Overdue))
+	return d.observeStale(ctx, slug, db)
+}
+
+// observeStale sets the stale-consent gauge with the company's purpose
+// and renewal period as configured now.
+func (d *daemon) observeStale(ctx context.Context, slug string, db *store.DB) error {
+	c, ok := d.config().Company(slug)
+	if !ok {
+		return nil // dropped by a reload meanwhile
+	}
+	st, err := d.a.serviceOn(db, c).Staleness(ctx)
+	if err != nil {
+		return err
+	}
+	d.backlog.stale.WithLabelValues(slug).Set(float64(st.Stale))
 	return nil
 }

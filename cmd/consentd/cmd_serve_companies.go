@@ -22,8 +22,7 @@ type servedCompany struct {
 	stop context.CancelFunc
 }
 
-// jobKind is a job on every company's schedule. Retention and link
-// issuance join jobKinds when they exist.
+// jobKind is a job on every company's schedule.
 type jobKind struct {
 	name  string
 	spec  func(*configs.Company) string
@@ -39,6 +38,7 @@ const mirrorGroup = "mirror"
 var jobKinds = []jobKind{
 	{name: sync.Incremental.Job(), spec: func(c *configs.Company) string { return c.Schedule.Sync }, group: mirrorGroup, run: mirrorRun(sync.Incremental)},
 	{name: sync.Full.Job(), spec: func(c *configs.Company) string { return c.Schedule.Reconcile }, group: mirrorGroup, run: mirrorRun(sync.Full)},
+	{name: retentionJob, spec: func(c *configs.Company) string { return c.Schedule.Retention }, lock: retentionJob, run: retentionRun},
 }
 
 func (d *daemon) companyJobs(c *servedCompany) []jobs.Job {
@@ -59,6 +59,9 @@ func mirrorRun(mode sync.Mode) func(*daemon, *servedCompany) func(context.Contex
 				return err // another process runs it: the scheduler logs and counts the skip
 			}
 			logRun(d.a.companyLog(&c.cfg), res, err)
+			if err == nil && mode == sync.Full {
+				err = d.a.closeDeleted(ctx, &c.cfg, r.DB)
+			}
 			d.observeMirror(ctx, c.cfg.Slug, r.DB)
 			return err
 		}

@@ -76,13 +76,13 @@ func (p *pageActions) Correct(ctx context.Context, subj *consent.Subject, in con
 	return o, err
 }
 
-func (p *pageActions) Withdraw(ctx context.Context, subj *consent.Subject, reason string, c consent.Client, id string) (o consent.Outcome, err error) {
-	err = p.do(ctx, "withdraw", func(svc *consent.Service) (e error) { o, e = svc.Withdraw(ctx, subj, reason, c, id); return e })
+func (p *pageActions) Withdraw(ctx context.Context, subj *consent.Subject, req consent.Request, c consent.Client, id string) (o consent.Outcome, err error) {
+	err = p.do(ctx, "withdraw", func(svc *consent.Service) (e error) { o, e = svc.Withdraw(ctx, subj, req, c, id); return e })
 	return o, err
 }
 
-func (p *pageActions) RequestDeletion(ctx context.Context, subj *consent.Subject, reason string, c consent.Client, id string) (o consent.Outcome, err error) {
-	err = p.do(ctx, "delete", func(svc *consent.Service) (e error) { o, e = svc.RequestDeletion(ctx, subj, reason, c, id); return e })
+func (p *pageActions) RequestDeletion(ctx context.Context, subj *consent.Subject, req consent.Request, c consent.Client, id string) (o consent.Outcome, err error) {
+	err = p.do(ctx, "delete", func(svc *consent.Service) (e error) { o, e = svc.RequestDeletion(ctx, subj, req, c, id); return e })
 	return o, err
 }
 

@@ -89,6 +89,29 @@ func (a *app) consentStatus(ctx context.Context, w io.Writer, c *configs.Company
 		return err
 	}
 	fmt.Fprintf(w, "  deletion requests: %s\n", erasureSummary(er))
+	return a.renewalStatus(ctx, w, c, db)
+}
+
+// renewalStatus shows consents unused for longer than the renewal period
+// and suppression entries due for review: both wait for the broker.
+func (a *app) renewalStatus(ctx context.Context, w io.Writer, c *configs.Company, db *store.DB) error {
+	st, err := a.serviceOn(db, c).Staleness(ctx)
+	if err != nil {
+		return err
+	}
+	stale := "none"
+	if st.Stale > 0 {
+		stale = fmt.Sprintf("%d unused for over %s (longest since %s): ask these contacts to renew their consent before relying on it",
+			st.Stale, c.Retention.RenewalAfter, st.Oldest.Format(time.DateOnly))
+	}
+	fmt.Fprintf(w, "  stale consents: %s\n", stale)
+	review, err := db.SuppressionsForReview(ctx, a.now())
+	if err != nil {
+		return err
+	}
+	if review > 0 {
+		fmt.Fprintf(w, "  suppression entries due for review: %d\n", review)
+	}
 	return nil
 }
 

@@ -65,6 +65,9 @@ func (a *app) syncCompany(ctx context.Context, c *configs.Company, mode sync.Mod
 	}
 	res, err := a.syncer(c, crm, db, dry).Run(ctx, mode)
 	logRun(log, res, err)
+	if err == nil && mode == sync.Full && !dry {
+		err = a.closeDeleted(ctx, c, db)
+	}
 	if errors.Is(err, sync.ErrBusy) {
 		return res, fmt.Errorf("%w: try again when it has finished (consentd status shows runs)", err)
 	}

@@ -60,5 +60,8 @@ func (a *app) verifyCompany(ctx context.Context, c *configs.Company) (string, er
 		return "", fmt.Errorf("ledger broken at event %d: %s (%d events checked); the ledger was changed outside consentd: keep this database as it is for the investigation and compare it with a backup",
 			rep.EventID, rep.Problem, rep.Events)
 	}
+	if rep.Pruned > 0 {
+		return fmt.Sprintf("%s: ledger intact: %d events, %d of them pruned at the end of their retention", c.Slug, rep.Events, rep.Pruned), nil
+	}
 	return fmt.Sprintf("%s: ledger intact: %d events", c.Slug, rep.Events), nil
 }

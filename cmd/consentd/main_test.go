@@ -132,8 +132,12 @@ func TestMirrorEndToEnd(t *testing.T) {
 	full := f.run("sync", "-company", "mueller-immobilien", "-full")
 	full.expect(t, exitOK, "sync.full")
 
+	// The contact the CRM deleted is purged right after reconciliation.
 	st := f.run("status")
-	st.expect(t, exitOK, "addresses 239 (deleted in the CRM: 1)", "sync.full", "sync.incremental")
+	st.expect(t, exitOK, "addresses 239 (deleted in the CRM: 0)", "sync.full", "sync.incremental")
+	if strings.Contains(f.run("export", "-company", "mueller-immobilien", "-address", ids[6]).stdout, `"last_name"`) {
+		t.Error("the mirror still holds the contact the CRM deleted")
+	}
 	if strings.Contains(st.stdout, "running") {
 		t.Fatalf("status shows a run still running:\n%s", st.stdout)
 	}

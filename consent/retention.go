@@ -1,0 +1,143 @@
+package consent
+
+import (
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/consentd/consentd/retention"
+	"github.com/consentd/consentd/store"
+)
+
+// Recipient is a third party the company passes contacts' data to for a
+// purpose, e.g. a financing partner. A contact may object to each one; the
+// broker must tell every recipient of an erasure or restriction (Art. 19
+// GDPR).
+type Recipient struct {
+	Name    string
+	Purpose string
+}
+
+// Request is what a contact sends with a withdrawal or a deletion request.
+type Request struct {
+	Reason string // optional, up to 500 characters
+	// Recipients names the configured recipients the contact objects to.
+	Recipients []string
+}
+
+// check trims the request and refuses a bad reason or an unknown
+// recipient as FieldErrors ("reason", "recipients").
+func (s *Service) check(req Request) (Request, error) {
+	req.Reason = strings.TrimSpace(req.Reason)
+	e := FieldErrors{}
+	e.check("reason", reasonCode(req.Reason))
+	var names []string
+	for _, name := range req.Recipients {
+		if !slices.ContainsFunc(s.set.Recipients, func(r Recipient) bool { return r.Name == name }) {
+			e.check("recipients", CodeInvalidChoice)
+		} else if !slices.Contains(names, name) {
+			names = append(names, name)
+		}
+	}
+	req.Recipients = names
+	return req, e.orNil()
+}
+
+// recipientNames lists the configured recipients, for the broker.
+func (s *Service) recipientNames() []string {
+	names := make([]string, len(s.set.Recipients))
+	for i, r := range s.set.Recipients {
+		names[i] = r.Name
+	}
+	return names
+}
+
+// purposeOf is the purpose the company passes data to recipient for.
+func (s *Service) purposeOf(recipient string) string {
+	for _, r := range s.set.Recipients {
+		if r.Name == recipient {
+			return r.Purpose
+		}
+	}
+	return ""
+}
+
+// retentionFacts are what the retention rules read of one contact: its
+// CRM facts and the built-in facts from the mirror and the consent state.
+func retentionFacts(sf store.SubjectFacts, c *store.ConsentState, requested *time.Time) retention.Facts {
+	f := retention.Facts{}
+	maps.Copy(f, sf.Facts)
+	setDate(f, retention.FactCRMCreated, sf.CRMCreatedAt)
+	setDate(f, retention.FactCRMUpdated, sf.CRMUpdatedAt)
+	setDate(f, retention.FactProfilesChanged, sf.ProfilesChanged)
+	setDate(f, retention.FactErasureRequested, requested)
+	if c == nil {
+		return f
+	}
+	setDate(f, retention.FactConsentGiven, c.GivenAt)
+	lastUsed := c.LastUsedAt
+	if lastUsed == nil {
+		lastUsed = c.GivenAt
+	}
+	setDate(f, retention.FactConsentLastUsed, lastUsed)
+	if c.State == store.ConsentWithdrawn {
+		setDate(f, retention.FactConsentWithdrawn, c.WithdrawnAt)
+	}
+	return f
+}
+
+func setDate(f retention.Facts, name string, t *time.Time) {
+	if t != nil && !t.IsZero() {
+		f[name] = t.UTC().Format(time.RFC3339)
+	}
+}
+
+// evaluation is what a decision means for a deletion request.
+func evaluation(d retention.Decision) store.Evaluation {
+	e := store.Evaluation{Verdict: store.VerdictDeletable, Text: d.BrokerText(), EvaluatedAt: &d.Now}
+	switch {
+	case len(d.Holds) > 0:
+		e.Verdict = store.VerdictHeld
+	case len(d.Binding) > 0:
+		e.Verdict = store.VerdictRestricted
+	}
+	if until, ok := d.RestrictedUntil(); ok {
+		e.RestrictedUntil = &until
+	}
+	return e
+}
+
+// suppressions are the entries a withdrawal leaves: one per e-mail
+// address and phone number of the contact, reviewed when the policy's
+// suppression class says.
+func (a *action) suppressions(eventID int64) []store.Suppression {
+	review := a.at.AddDate(3, 0, 0)
+	if c, ok := a.s.policy.Class(a.s.policy.Proof.Suppression); ok {
+		review = c.Keep.AddTo(a.at)
+	}
+	var out []store.Suppression
+	add := func(kind, value string) {
+		if id := identifier(kind, value); id != "" {
+			out = append(out, store.Suppression{AddressID: a.subj.Address.CRMID, Kind: kind, Identifier: id,
+				Scope: a.s.set.Purpose, CreatedAt: a.at, ReviewAt: review, EventID: eventID})
+		}
+	}
+	for _, e := range a.subj.Address.Emails {
+		add(store.SuppressEmail, e.Value)
+	}
+	for _, p := range a.subj.Address.Phones {
+		add(store.SuppressPhone, p.Value)
+	}
+	return out
+}
+
+// objections are the recipient objections of a request.
+func (a *action) objections(req Request, eventID int64) []store.RecipientObjection {
+	out := make([]store.RecipientObjection, len(req.Recipients))
+	for i, name := range req.Recipients {
+		out[i] = store.RecipientObjection{AddressID: a.subj.Address.CRMID, Recipient: name,
+			Purpose: a.s.purposeOf(name), CreatedAt: a.at, EventID: eventID}
+	}
+	return out
+}
