@@ -3,6 +3,8 @@ package consent
 import (
 	"context"
 	"errors"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/consentd/consentd/mapping"
@@ -50,7 +52,11 @@ func (a *action) give() (bool, time.Time, error) {
 		if err := a.putConsent(st)(ev); err != nil {
 			return err
 		}
-		return a.tx.LiftSuppressions(a.ctx, st.AddressID, st.Purpose)
+		if err := a.tx.LiftSuppressions(a.ctx, st.AddressID, st.Purpose); err != nil {
+			return err
+		}
+		ids := identifiers(a.subj.Address.Emails, a.subj.Address.Phones)
+		return a.tx.LiftSuppressionIdentifiers(a.ctx, slices.Collect(maps.Keys(ids)), st.Purpose)
 	}
 	if err := a.event(store.EventGiven, struct{}{}, lift); err != nil {
 		return false, time.Time{}, err

@@ -19,6 +19,7 @@ type RetentionReport struct {
 	Purged       int   // addresses the CRM deleted whose mirror rows were purged
 	Closed       int   // deletion requests closed because the CRM deleted the contact
 	Reminded     int   // reminders and overdue notices queued for brokers
+	Warned       int   // contacts whose broker was told they match a suppression entry
 	CasesDeleted int64 // closed case files whose own retention ran out
 	ProofPruned  int   // deleted addresses whose consent proof ran out and was pruned
 	Held         int   // of those, ones a legal hold keeps
@@ -26,7 +27,8 @@ type RetentionReport struct {
 
 // RunRetention is the daily retention job: it purges what the CRM deleted
 // and closes those requests, reminds brokers of requests coming due or
-// overdue, and deletes proof whose own retention has run out. Each step is
+// overdue, warns them of contacts matching a suppression entry, and
+// deletes proof whose own retention has run out. Each step is
 // safe to repeat: a second run the same day does nothing new.
 func (s *Service) RunRetention(ctx context.Context) (RetentionReport, error) {
 	var rep RetentionReport
@@ -35,6 +37,9 @@ func (s *Service) RunRetention(ctx context.Context) (RetentionReport, error) {
 		return rep, err
 	}
 	if rep.Reminded, err = s.remind(ctx); err != nil {
+		return rep, err
+	}
+	if rep.Warned, err = s.warnSuppressed(ctx); err != nil {
 		return rep, err
 	}
 	now := s.clock()

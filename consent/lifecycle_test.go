@@ -310,3 +310,46 @@ func TestStaleConsents(t *testing.T) {
 		t.Errorf("17 months and a half day after the first consent: %+v, %v; want 1 stale since %s", st, err, start)
 	}
 }
+
+// A person who withdrew comes back as a new CRM contact with the same
+// e-mail address: the broker is told once, and consent given anew by the
+// new contact lifts the entry.
+func TestReturningContactMatchesSuppression(t *testing.T) {
+	t.Parallel()
+	returned := contact("a-neu")
+	returned.Emails = []mapping.Channel{{Value: " J.Weiss@Example.de ", Default: true}}
+	returned.Phones, returned.ResponsibleUser = nil, ""
+	f := retentionFixture(t)
+	if err := f.db.InTx(t.Context(), func(tx *store.Tx) error {
+		_, err := tx.UpsertAddresses(t.Context(), []mapping.Address{returned}, start)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if rep := f.retention(); rep.Warned != 0 {
+		t.Errorf("warned %d before any withdrawal", rep.Warned)
+	}
+	subj, _ := f.subject("a-frei")
+	if _, err := f.svc.Withdraw(t.Context(), subj, consent.Request{}, web, "w-1"); err != nil {
+		t.Fatal(err)
+	}
+	// The fixture's other contacts share the e-mail addresses too.
+	for day, want := range []int{3, 0} {
+		f.clock.Add(24 * time.Hour)
+		if rep := f.retention(); rep.Warned != want {
+			t.Errorf("day %d: warned %d, want %d", day+1, rep.Warned, want)
+		}
+	}
+	got, text := f.activities("a-neu")
+	if strings.Join(got, "; ") != consent.SubjectSuppressed+" → u-fallback" ||
+		!strings.Contains(text[consent.SubjectSuppressed], "Unter dieser E-Mail-Adresse hat eine Person am 23.11.2026") {
+		t.Errorf("activities of the returning contact: %q\n%s", got, text[consent.SubjectSuppressed])
+	}
+	newSubj, _ := f.subject("a-neu")
+	if _, err := f.svc.Give(t.Context(), newSubj, web, "give-neu"); err != nil {
+		t.Fatal(err)
+	}
+	if n := f.count("SELECT COUNT(*) FROM suppressions WHERE kind = 'email' AND address_id = 'a-frei'"); n != 1 {
+		t.Errorf("%d e-mail entries of the old contact left, want 1 (buero@ only)", n)
+	}
+}

@@ -117,17 +117,11 @@ func (a *action) suppressions(eventID int64) []store.Suppression {
 		review = c.Keep.AddTo(a.at)
 	}
 	var out []store.Suppression
-	add := func(kind, value string) {
-		if id := identifier(kind, value); id != "" {
-			out = append(out, store.Suppression{AddressID: a.subj.Address.CRMID, Kind: kind, Identifier: id,
-				Scope: a.s.set.Purpose, CreatedAt: a.at, ReviewAt: review, EventID: eventID})
-		}
-	}
-	for _, e := range a.subj.Address.Emails {
-		add(store.SuppressEmail, e.Value)
-	}
-	for _, p := range a.subj.Address.Phones {
-		add(store.SuppressPhone, p.Value)
+	ids := identifiers(a.subj.Address.Emails, a.subj.Address.Phones)
+	for _, id := range slices.Sorted(maps.Keys(ids)) {
+		kind := ids[id]
+		out = append(out, store.Suppression{AddressID: a.subj.Address.CRMID, Kind: kind, Identifier: id,
+			Scope: a.s.set.Purpose, CreatedAt: a.at, ReviewAt: review, EventID: eventID})
 	}
 	return out
 }

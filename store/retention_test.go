@@ -698,6 +698,20 @@ func TestSuppressions(t *testing.T) {
 	}
 	inTx(t, db, func(tx *store.Tx) error { return tx.LiftSuppressions(ctx, "a1", "Akquisition") })
 	checkSuppressions(t, db, map[string][]store.Suppression{"a1": {newsletter}, "a2": {a2}})
+	inTx(t, db, func(tx *store.Tx) error {
+		return tx.LiftSuppressionIdentifiers(ctx, []string{other, mail}, "Akquisition")
+	})
+	checkSuppressions(t, db, map[string][]store.Suppression{"a1": {newsletter}, "a2": nil})
+	for _, want := range []bool{true, false} {
+		var noted bool
+		inTx(t, db, func(tx *store.Tx) (err error) {
+			noted, err = tx.NoteSuppressionNotice(ctx, 7, "a9", syncTime)
+			return err
+		})
+		if noted != want {
+			t.Errorf("NoteSuppressionNotice = %t, want %t (once per entry and address)", noted, want)
+		}
+	}
 }
 
 // checkSuppressions reads back each address's entries, and finds each
@@ -718,14 +732,24 @@ func checkSuppressions(t *testing.T, db *store.DB, want map[string][]store.Suppr
 			stored[s.Identifier+" "+s.Scope] = s
 		}
 	}
-	for _, ident := range []string{identifier("j.weiss@example.de"), identifier("+4989123456"), identifier("anna@example.de")} {
-		for _, scope := range []string{"Akquisition", "Newsletter"} {
-			got, ok, err := db.Suppressed(ctx, ident, scope)
-			want, wantOK := stored[ident+" "+scope]
-			got.ID = 0
-			if err != nil || ok != wantOK || !reflect.DeepEqual(got, want) {
-				t.Errorf("Suppressed(%s…, %s) = %+v, %v, %v; want %+v, %v", ident[:8], scope, got, ok, err, want, wantOK)
+	for _, scope := range []string{"Akquisition", "Newsletter"} {
+		got, err := db.SuppressionsIn(ctx, scope)
+		if err != nil {
+			t.Fatal(err)
+		}
+		byKey := map[string]store.Suppression{}
+		for _, g := range got {
+			g.ID = 0
+			byKey[g.Identifier+" "+g.Scope] = g
+		}
+		for key, s := range stored {
+			if s.Scope == scope && !reflect.DeepEqual(byKey[key], s) {
+				t.Errorf("SuppressionsIn(%s) has %+v, want %+v", scope, byKey[key], s)
 			}
+			delete(byKey, key)
+		}
+		if len(byKey) != 0 {
+			t.Errorf("SuppressionsIn(%s) has entries stored for no address: %+v", scope, byKey)
 		}
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+
+	"github.com/consentd/consentd/mapping"
 )
 
 // Kinds of suppression identifiers.
@@ -72,17 +74,72 @@ func (db *DB) SuppressionsOf(ctx context.Context, addressID string) ([]Suppressi
 	return out, nil
 }
 
-// Suppressed finds the entry for an identifier and scope; ok is false when
-// there is none.
-func (db *DB) Suppressed(ctx context.Context, identifier, scope string) (Suppression, bool, error) {
+// SuppressionsIn lists every suppression entry of scope.
+func (db *DB) SuppressionsIn(ctx context.Context, scope string) ([]Suppression, error) {
 	var out []Suppression
-	if err := db.pool.SelectContext(ctx, &out, db.q.Suppressed, identifier, scope); err != nil {
-		return Suppression{}, false, fmt.Errorf("look up suppression entry: %w", err)
+	if err := db.pool.SelectContext(ctx, &out, db.q.SuppressionsIn, scope); err != nil {
+		return nil, fmt.Errorf("read suppression entries: %w", err)
 	}
-	if len(out) == 0 {
-		return Suppression{}, false, nil
+	for i := range out {
+		out[i] = out[i].utc()
 	}
-	return out[0].utc(), true, nil
+	return out, nil
+}
+
+// LiftSuppressionIdentifiers removes the entries of scope for these
+// identifiers: the person consented again, maybe as a new CRM contact.
+func (tx *Tx) LiftSuppressionIdentifiers(ctx context.Context, identifiers []string, scope string) error {
+	for _, id := range identifiers {
+		if _, err := tx.tx.ExecContext(ctx, tx.q.LiftSuppressionIdentifier, id, scope); err != nil {
+			return fmt.Errorf("lift suppression entries: %w", err)
+		}
+	}
+	return nil
+}
+
+// NoteSuppressionNotice records that the broker of address was told of
+// the suppression entry; false when he was told before.
+func (tx *Tx) NoteSuppressionNotice(ctx context.Context, suppressionID int64, addressID string, at time.Time) (bool, error) {
+	res, err := tx.tx.ExecContext(ctx, tx.q.NoteSuppressionNotice, suppressionID, addressID, at.UTC())
+	if err != nil {
+		return false, fmt.Errorf("record suppression notice for address %q: %w", addressID, err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+// AddressChannels is a live address's ways of advertising to the person.
+type AddressChannels struct {
+	CRMID           string
+	Emails, Phones  []mapping.Channel
+	ResponsibleUser string
+}
+
+// AddressChannels lists up to limit live addresses after the CRM id
+// after, in id order, with their e-mail addresses and phone numbers.
+func (db *DB) AddressChannels(ctx context.Context, after string, limit int) ([]AddressChannels, error) {
+	var rows []struct {
+		CRMID           string `db:"crm_id"`
+		Emails          string `db:"emails"`
+		Phones          string `db:"phones"`
+		ResponsibleUser string `db:"responsible_user"`
+	}
+	if err := db.pool.SelectContext(ctx, &rows, db.q.AddressChannels, after, limit); err != nil {
+		return nil, fmt.Errorf("list addresses' channels: %w", err)
+	}
+	out := make([]AddressChannels, len(rows))
+	for i, r := range rows {
+		emails, err := parseJSONList[mapping.Channel]("emails", r.Emails)
+		if err != nil {
+			return nil, err
+		}
+		phones, err := parseJSONList[mapping.Channel]("phones", r.Phones)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = AddressChannels{CRMID: r.CRMID, Emails: emails, Phones: phones, ResponsibleUser: r.ResponsibleUser}
+	}
+	return out, nil
 }
 
 // SuppressionsForReview counts the entries whose review date has passed.

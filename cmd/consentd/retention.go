@@ -50,7 +50,7 @@ func logRetention(log zerolog.Logger, rep consent.RetentionReport, err error) {
 	if err != nil {
 		ev = log.Error().Err(err)
 	}
-	ev.Str("job", retentionJob).Int("purged", rep.Purged).Int("closed", rep.Closed).Int("reminded", rep.Reminded).
+	ev.Str("job", retentionJob).Int("purged", rep.Purged).Int("closed", rep.Closed).Int("reminded", rep.Reminded).Int("warned", rep.Warned).
 		Int64("cases_deleted", rep.CasesDeleted).Int("proof_pruned", rep.ProofPruned).Int("held", rep.Held).
 		Msg("retention run finished")
 }
@@ -58,6 +58,7 @@ func logRetention(log zerolog.Logger, rep consent.RetentionReport, err error) {
 // retentionLine is the line `consentd retention -run` prints per company.
 func retentionLine(slug string, rep consent.RetentionReport) string {
 	return fmt.Sprintf("%s: purged %d contacts deleted in the CRM, closed %d deletion requests, queued %d reminders, "+
-		"deleted %d expired case files, pruned the proof of %d contacts (%d kept by a legal hold)",
-		slug, rep.Purged, rep.Closed, rep.Reminded, rep.CasesDeleted, rep.ProofPruned, rep.Held)
+		"warned of %d contacts matching a suppression entry, deleted %d expired case files, "+
+		"pruned the proof of %d contacts (%d kept by a legal hold)",
+		slug, rep.Purged, rep.Closed, rep.Reminded, rep.Warned, rep.CasesDeleted, rep.ProofPruned, rep.Held)
 }

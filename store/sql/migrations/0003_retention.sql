@@ -40,6 +40,16 @@ CREATE TABLE suppressions (
 
 CREATE INDEX suppressions_address_id ON suppressions (address_id);
 
+-- Brokers told that a contact in the CRM matches another address's
+-- suppression entry (the person came back, e.g. by a new portal inquiry),
+-- once per entry and address.
+CREATE TABLE suppression_notices (
+    suppression_id BIGINT NOT NULL,
+    address_id     TEXT NOT NULL CHECK (address_id <> ''),
+    notified_at    TIMESTAMP WITH TIME ZONE NOT NULL,
+    PRIMARY KEY (suppression_id, address_id)
+);
+
 -- Objections to passing the contact's data to a named recipient (Art. 19
 -- GDPR: recipients must be told), one row per recipient and purpose.
 CREATE TABLE recipient_objections (

@@ -8,16 +8,33 @@ ON CONFLICT (identifier, scope) DO NOTHING;
 -- name: lift-suppressions
 DELETE FROM suppressions WHERE address_id = $1 AND scope = $2;
 
+-- name: lift-suppression-identifier
+DELETE FROM suppressions WHERE identifier = $1 AND scope = $2;
+
 -- name: suppressions-of
 SELECT id, address_id, kind, identifier, scope, created_at, review_at, event_id
 FROM suppressions
 WHERE address_id = $1
 ORDER BY id;
 
--- name: suppressed
+-- name: suppressions-in
 SELECT id, address_id, kind, identifier, scope, created_at, review_at, event_id
 FROM suppressions
-WHERE identifier = $1 AND scope = $2;
+WHERE scope = $1
+ORDER BY id;
+
+-- name: note-suppression-notice
+INSERT INTO suppression_notices (suppression_id, address_id, notified_at)
+VALUES ($1, $2, $3)
+ON CONFLICT (suppression_id, address_id) DO NOTHING;
+
+-- name: address-channels
+-- Live addresses with their e-mail addresses and phone numbers, by id.
+SELECT crm_id, emails, phones, responsible_user
+FROM addresses
+WHERE deleted_at IS NULL AND crm_id > $1
+ORDER BY crm_id
+LIMIT $2;
 
 -- name: suppressions-for-review
 SELECT COUNT(*) FROM suppressions WHERE review_at < $1;
