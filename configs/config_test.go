@@ -533,6 +533,10 @@ func TestReferencedFiles(t *testing.T) {
 	}
 	write("maps/custom.yaml", "contact: {firstName: vorname}\n")
 	write("maps/broken.yaml", "contact: {fristName: vorname, lastName: ''}\nschema: [x]\n")
+	write("broken-retention.yaml", "renewal_after: bald\n")
+	write("maps/facts.yaml", "facts: {crm_created: angelegt, nachweis_datum: nw, maklervertrag_brief: mv, provision_hauptvertrag: pv,"+
+		" gwg_akte: ga, gwg_beziehung_ende: ge, mietbewerbung_abgelehnt: ma, rechtsstreit: rs}\n")
+	example, _ := filepath.Abs("retention.example.yaml")
 	write("retention.yaml", "classes:\n"+
 		"  K4: {name: Einwilligungsnachweis, data: Nachweis, keep: 3y, from: consent_withdrawn, end_of_year: true, duty: keep, basis: Art. 7 DSGVO, on_expiry: delete}\n"+
 		"  K4T: {name: Telefon, data: Nachweis, keep: 5y, from: consent_last_used, duty: keep, basis: § 7a UWG, on_expiry: delete}\n"+
@@ -593,6 +597,28 @@ func TestReferencedFiles(t *testing.T) {
 		}
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("problems:\n%s\nwant:\n%s", list(got), list(want))
+		}
+	})
+
+	t.Run("retention files and the facts they read", func(t *testing.T) {
+		yml := withCompany(company("c0", ", retention: broken-retention.yaml") +
+			company("c1", ", mapping: maps/facts.yaml, retention: "+example) +
+			company("c2", ", retention: "+example))
+		got := problemsOf(t, yml, dir, nil)
+		for _, want := range []Problem{
+			{"companies[0].retention", "broken-retention.yaml: renewal_after: \"bald\" is not a period: write years, months and days like 3y, 6m, 30d or 12m30d (line 1)"},
+			{"companies[1].mapping", `facts.crm_created: "crm_created" is the name of a fact consentd computes itself; give the CRM field's fact another name`},
+			{"companies[2].retention", `rules[1].fact: "nachweis_datum" is neither a built-in fact nor a fact the mapping declares (declared: none)`},
+			{"companies[2].retention", `holds[0].fact: "rechtsstreit" is neither a built-in fact nor a fact the mapping declares (declared: none)`},
+		} {
+			if !slices.Contains(got, want) {
+				t.Errorf("problems lack %v:\n%s", want, list(got))
+			}
+		}
+		for _, p := range got {
+			if strings.HasPrefix(p.Path, "companies[1].retention") {
+				t.Errorf("the mapping declares every fact the example reads, yet: %v", p)
+			}
 		}
 	})
 

@@ -41,27 +41,6 @@ func (co *Company) loadFiles(baseDir, path string, ps *problems) {
 	}
 }
 
-// loadRetention parses a retention file, reporting each of its problems
-// under the config key that names the file.
-func loadRetention(file, written, path string, ps *problems) *retention.Policy {
-	data, err := readFile(file)
-	if err != nil {
-		ps.add(path, "%v", err)
-		return nil
-	}
-	p, err := retention.Parse(data)
-	var verr *retention.ValidationError
-	switch {
-	case errors.As(err, &verr):
-		for _, p := range verr.Problems {
-			ps.addEach(path, "%s: %s", written, p)
-		}
-	case err != nil:
-		ps.add(path, "%s: %v", written, err)
-	}
-	return p
-}
-
 // bindFacts checks that the retention rules read only facts consentd
 // knows or the mapping declares, and that no declared fact takes the name
 // of a built-in one.
@@ -72,33 +51,55 @@ func (co *Company) bindFacts(path string, ps *problems) {
 			ps.add(path+".mapping", "facts.%s: %q is the name of a fact consentd computes itself; give the CRM field's fact another name", name, name)
 		}
 	}
-	var verr *retention.ValidationError
-	if err := co.Retention.Bind(declared); errors.As(err, &verr) {
-		for _, p := range verr.Problems {
-			ps.addEach(path+".retention", "%s", p)
-		}
+	list, _ := fileProblems(co.Retention.Bind(declared))
+	for _, p := range list {
+		ps.addEach(path+".retention", "%s", p)
 	}
 }
 
 // loadMapping parses a mapping file, reporting each of its problems under
 // the config key that names the file.
-func loadMapping(file, written, path string, ps *problems) *mapping.Mapping {
+func loadMapping(file, written, path string, ps *problems) (m *mapping.Mapping) {
+	loadFile(file, written, path, ps, func(data []byte) (err error) { m, err = mapping.Parse(data); return err })
+	return m
+}
+
+// loadRetention is loadMapping for a retention file.
+func loadRetention(file, written, path string, ps *problems) (p *retention.Policy) {
+	loadFile(file, written, path, ps, func(data []byte) (err error) { p, err = retention.Parse(data); return err })
+	return p
+}
+
+// loadFile reads a file the config names and parses it, reporting each
+// problem of the file under the config key path, prefixed with the file
+// name as the admin wrote it.
+func loadFile(file, written, path string, ps *problems, parse func([]byte) error) {
 	data, err := readFile(file)
 	if err != nil {
 		ps.add(path, "%v", err)
-		return nil
+		return
 	}
-	m, err := mapping.Parse(data)
-	var verr *mapping.ValidationError
-	switch {
-	case errors.As(err, &verr):
-		for _, p := range verr.Problems {
+	err = parse(data)
+	if list, ok := fileProblems(err); ok {
+		for _, p := range list {
 			ps.addEach(path, "%s: %s", written, p)
 		}
-	case err != nil:
+	} else if err != nil {
 		ps.add(path, "%s: %v", written, err)
 	}
-	return m
+}
+
+// fileProblems are the problems a mapping or retention file reports.
+func fileProblems(err error) ([]string, bool) {
+	var m *mapping.ValidationError
+	if errors.As(err, &m) {
+		return m.Problems, true
+	}
+	var r *retention.ValidationError
+	if errors.As(err, &r) {
+		return r.Problems, true
+	}
+	return nil, false
 }
 
 func readFile(file string) ([]byte, error) {
