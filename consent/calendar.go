@@ -2,20 +2,13 @@ package consent
 
 import (
 	"time"
-	_ "time/tzdata" // the broker's calendar must not depend on the host's zone files
+
+	"github.com/consentd/consentd/retention"
 )
 
 // berlin is the time zone of the brokers: CRM dates and deadlines are
 // German calendar days.
-var berlin = mustLoad("Europe/Berlin")
-
-func mustLoad(name string) *time.Location {
-	loc, err := time.LoadLocation(name)
-	if err != nil {
-		panic("consent: time zone " + name + " is missing: " + err.Error()) // embedded by time/tzdata
-	}
-	return loc
-}
+var berlin = retention.Berlin
 
 // crmDate is the German calendar day of t as the CRM's date fields hold it.
 func crmDate(t time.Time) string { return t.In(berlin).Format(time.DateOnly) }

@@ -6,9 +6,9 @@ import (
 	_ "time/tzdata" // the broker's calendar must not depend on the host's zone files
 )
 
-// berlin is the time zone of the brokers: CRM dates, retention periods and
+// Berlin is the time zone of the brokers: CRM dates, retention periods and
 // deadlines are German calendar days.
-var berlin = mustLoad("Europe/Berlin")
+var Berlin = mustLoad("Europe/Berlin")
 
 func mustLoad(name string) *time.Location {
 	loc, err := time.LoadLocation(name)
@@ -20,15 +20,15 @@ func mustLoad(name string) *time.Location {
 
 // startOfDay is 00:00 in Berlin of the Berlin calendar day of t.
 func startOfDay(t time.Time) time.Time {
-	y, m, d := t.In(berlin).Date()
-	return time.Date(y, m, d, 0, 0, 0, 0, berlin)
+	y, m, d := t.In(Berlin).Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, Berlin)
 }
 
 // EndOfYear is the end of the Berlin calendar year of t, that is 00:00 on
 // 1 January of the next year: periods counted "from the end of the year"
 // (§ 199 BGB, § 257 HGB) start there.
 func EndOfYear(t time.Time) time.Time {
-	return time.Date(t.In(berlin).Year()+1, time.January, 1, 0, 0, 0, 0, berlin)
+	return time.Date(t.In(Berlin).Year()+1, time.January, 1, 0, 0, 0, 0, Berlin)
 }
 
 // DueDate is the day the answer to a request received at received is due:
@@ -78,7 +78,7 @@ type holiday struct {
 func (h holiday) nationwide() bool { return h.regions == nil }
 
 func fixed(month time.Month, day int) func(int, time.Time) time.Time {
-	return func(year int, _ time.Time) time.Time { return time.Date(year, month, day, 0, 0, 0, 0, berlin) }
+	return func(year int, _ time.Time) time.Time { return time.Date(year, month, day, 0, 0, 0, 0, Berlin) }
 }
 
 func afterEaster(days int) func(int, time.Time) time.Time {
@@ -87,7 +87,7 @@ func afterEaster(days int) func(int, time.Time) time.Time {
 
 // dayOfRepentance is Buß- und Bettag: the Wednesday before 23 November.
 func dayOfRepentance(year int, _ time.Time) time.Time {
-	d := time.Date(year, time.November, 22, 0, 0, 0, 0, berlin)
+	d := time.Date(year, time.November, 22, 0, 0, 0, 0, Berlin)
 	return d.AddDate(0, 0, -int((d.Weekday()-time.Wednesday+7)%7))
 }
 
@@ -103,7 +103,7 @@ func easterSunday(year int) time.Time {
 	m := (a + 11*h + 22*l) / 451
 	month := (h + l - 7*m + 114) / 31
 	day := (h+l-7*m+114)%31 + 1
-	return time.Date(year, time.Month(month), day, 0, 0, 0, 0, berlin)
+	return time.Date(year, time.Month(month), day, 0, 0, 0, 0, Berlin)
 }
 
 // holidays of the German states (Feiertagsgesetze der Länder).

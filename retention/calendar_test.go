@@ -10,7 +10,7 @@ import (
 
 func TestEndOfYear(t *testing.T) {
 	t.Parallel()
-	loc := berlin(t)
+	loc := Berlin(t)
 	tests := []struct {
 		in   time.Time
 		want time.Time
@@ -31,7 +31,7 @@ func TestEndOfYear(t *testing.T) {
 
 func TestDueDate(t *testing.T) {
 	t.Parallel()
-	loc := berlin(t)
+	loc := Berlin(t)
 	at := func(s string) time.Time { return day(t, s).Add(10 * time.Hour) }
 	tests := []struct {
 		name     string

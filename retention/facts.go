@@ -18,7 +18,7 @@ func (f Facts) value(name string) string { return strings.TrimSpace(f[name]) }
 // or not a date.
 func (f Facts) Date(name string) (time.Time, bool) {
 	v := f.value(name)
-	if d, err := time.ParseInLocation(time.DateOnly, v, berlin); err == nil {
+	if d, err := time.ParseInLocation(time.DateOnly, v, Berlin); err == nil {
 		return d, true
 	}
 	if t, err := time.Parse(time.RFC3339, v); err == nil {

@@ -5,8 +5,8 @@ import (
 	"time"
 )
 
-// berlin is the brokers' time zone, loaded for the tests.
-func berlin(t *testing.T) *time.Location {
+// Berlin is the brokers' time zone, loaded for the tests.
+func Berlin(t *testing.T) *time.Location {
 	t.Helper()
 	loc, err := time.LoadLocation("Europe/Berlin")
 	if err != nil {
@@ -18,7 +18,7 @@ func berlin(t *testing.T) *time.Location {
 // day parses "YYYY-MM-DD" as 00:00 in Berlin.
 func day(t *testing.T, s string) time.Time {
 	t.Helper()
-	d, err := time.ParseInLocation(time.DateOnly, s, berlin(t))
+	d, err := time.ParseInLocation(time.DateOnly, s, Berlin(t))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -259,7 +259,7 @@ func (d decoder) date(dst *time.Time) func(*yaml.Node, string) {
 		if !ok || s == "" {
 			return
 		}
-		t, err := time.ParseInLocation(time.DateOnly, s, berlin)
+		t, err := time.ParseInLocation(time.DateOnly, s, Berlin)
 		if err != nil {
 			d.verr.add(path, "%q is not a date: write YYYY-MM-DD, e.g. 2027-06-30 (line %d)", truncate(s, 60), v.Line)
 			return

@@ -51,12 +51,12 @@ func (p Period) IsZero() bool { return p == Period{} }
 // 1m = 28 or 29 February, as § 188(3) BGB counts), then the days. The time
 // of day stays.
 func (p Period) AddTo(t time.Time) time.Time {
-	t = t.In(berlin)
+	t = t.In(Berlin)
 	y, m, d := t.Date()
 	y, m = y+p.Years, m+time.Month(p.Months)
 	d = min(d, daysIn(y, m))
 	hh, mm, ss := t.Clock()
-	return time.Date(y, m, d+p.Days, hh, mm, ss, t.Nanosecond(), berlin)
+	return time.Date(y, m, d+p.Days, hh, mm, ss, t.Nanosecond(), Berlin)
 }
 
 // daysIn is the number of days of month m of year y; months past December

@@ -57,7 +57,7 @@ func TestParsePeriodRejects(t *testing.T) {
 
 func TestPeriodAddTo(t *testing.T) {
 	t.Parallel()
-	loc := berlin(t)
+	loc := Berlin(t)
 	tests := []struct {
 		name   string
 		period string

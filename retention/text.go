@@ -7,10 +7,10 @@ import (
 )
 
 // germanDate formats a day as the broker reads it: TT.MM.JJJJ.
-func germanDate(t time.Time) string { return t.In(berlin).Format("02.01.2006") }
+func germanDate(t time.Time) string { return t.In(Berlin).Format("02.01.2006") }
 
 // isoDate formats a day for admins: YYYY-MM-DD.
-func isoDate(t time.Time) string { return t.In(berlin).Format(time.DateOnly) }
+func isoDate(t time.Time) string { return t.In(Berlin).Format(time.DateOnly) }
 
 // BrokerText is the German block for the broker's CRM activity: what to
 // delete now, what to restrict instead until when, and which holds suspend
