@@ -89,7 +89,54 @@ func (a *app) consentStatus(ctx context.Context, w io.Writer, c *configs.Company
 		return err
 	}
 	fmt.Fprintf(w, "  deletion requests: %s\n", erasureSummary(er))
+	if er.Open > 0 {
+		if err := a.printOpenErasures(ctx, w, db); err != nil {
+			return err
+		}
+	}
 	return a.renewalStatus(ctx, w, c, db)
+}
+
+// maxListedErasures keeps status short; the earliest due come first.
+const maxListedErasures = 20
+
+// printOpenErasures lists the open deletion requests, earliest due first,
+// with the verdict and the broker's last notice.
+func (a *app) printOpenErasures(ctx context.Context, w io.Writer, db *store.DB) error {
+	open, err := db.OpenErasures(ctx)
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "    DUE\tADDRESS\tRECEIVED\tCHANNEL\tVERDICT\tBROKER TOLD")
+	for _, r := range open[:min(len(open), maxListedErasures)] {
+		fmt.Fprintf(tw, "    %s\t%s\t%s\t%s\t%s\t%s\n", r.DueAt.In(a.cfg.Jobs.Location).Format(time.DateOnly), r.AddressID,
+			r.ReceivedAt.In(a.cfg.Jobs.Location).Format(time.DateOnly), r.Channel, verdictText(r), lastNotice(r))
+	}
+	if len(open) > maxListedErasures {
+		fmt.Fprintf(tw, "    … and %d more\n", len(open)-maxListedErasures)
+	}
+	return tw.Flush()
+}
+
+func verdictText(r store.ErasureRequest) string {
+	if r.Verdict == store.VerdictRestricted && r.RestrictedUntil != nil {
+		return "restricted until " + r.RestrictedUntil.Format(time.DateOnly)
+	}
+	return r.Verdict
+}
+
+// lastNotice is the last step of telling the broker.
+func lastNotice(r store.ErasureRequest) string {
+	for _, step := range []struct {
+		at   *time.Time
+		text string
+	}{{r.OverdueAt, "overdue notice"}, {r.Reminded2At, "reminded 2 days before"}, {r.Reminded7At, "reminded 7 days before"}, {r.NotifiedAt, "on request"}} {
+		if step.at != nil {
+			return step.text
+		}
+	}
+	return "not yet"
 }
 
 // renewalStatus shows consents unused for longer than the renewal period

@@ -144,6 +144,7 @@ func TestPersonCommands(t *testing.T) {
 		{"erasure by phone", []string{"erasure", "-company", "mueller-immobilien", "-address", id, "-channel", "phone", "-reason", "am Telefon"}, exitOK, "deletion request of address " + id + " recorded, due"},
 		{"erasure again", []string{"erasure", "-company", "mueller-immobilien", "-address", id, "-channel", "letter"}, exitOK, "has an open deletion request since"},
 		{"status shows it", []string{"status", "-company", "mueller-immobilien"}, exitOK, "deletion requests: 1 open"},
+		{"status lists it", []string{"status", "-company", "mueller-immobilien"}, exitOK, id + "  "},
 		{"retention explains", []string{"retention", "-company", "mueller-immobilien", "-address", id}, exitOK, "verdict: deletable now"},
 		{"retention of an unknown contact", []string{"retention", "-company", "mueller-immobilien", "-address", "nobody"}, exitFailure, "is not in the mirror"},
 		{"retention run", []string{"retention", "-company", "all", "-run"}, exitOK, "mueller-immobilien: purged 0 contacts deleted in the CRM"},
