@@ -68,11 +68,7 @@ func (s *Service) Resolve(ctx context.Context, token string) (*Subject, error) {
 	if !ok || !found {
 		return nil, ErrLinkInvalid
 	}
-	profiles, err := s.db.SearchProfiles(ctx, ls.Address.CRMID)
-	if err != nil {
-		return nil, fmt.Errorf("resolve link: %w", err)
-	}
-	return &Subject{Link: ls.Link, Address: ls.Address, Consent: ls.Consent, Profiles: profiles, Erasure: ls.Erasure}, nil
+	return &Subject{Link: ls.Link, Address: ls.Address, Consent: ls.Consent, Profiles: ls.Profiles, Erasure: ls.Erasure}, nil
 }
 
 // issued is a link made in a transaction, reported once it committed.

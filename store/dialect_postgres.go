@@ -112,9 +112,14 @@ func (p *postgres) close() error {
 	return p.pool.Close()
 }
 
+// openCompany opens a company's pool. Its statements with parameters go to
+// the server in one round trip (lib/pq's binary_parameters) instead of a
+// parse and then an execute; only []byte parameters travel differently (as
+// binary), and the schema has no bytea column they could be meant for.
 func (p *postgres) openCompany(database string) (*sqlx.DB, error) {
 	cfg := p.admin.Clone()
 	cfg.Database = database
+	cfg.BinaryParameters = true
 	return p.open(cfg)
 }
 

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/jmoiron/sqlx"
+
 	"github.com/consentd/consentd/mapping"
 )
 
@@ -31,16 +33,17 @@ func (l Link) utc() Link {
 var ErrActiveLinkExists = errors.New("the address already has a working link")
 
 // LinkSubject is what the consent page shows about the contact a working
-// link opens, but the search profiles.
+// link opens.
 type LinkSubject struct {
-	Link    Link
-	Address mapping.Address
-	Consent *ConsentState   // for the purpose asked; nil when none was recorded
-	Erasure *ErasureRequest // the open deletion request; nil when none
+	Link     Link
+	Address  mapping.Address
+	Consent  *ConsentState           // for the purpose asked; nil when none was recorded
+	Erasure  *ErasureRequest         // the open deletion request; nil when none
+	Profiles []mapping.SearchProfile // the contact's search profiles by CRM id
 }
 
-// linkSubjectRow is a row of the link-subject query; the consent and
-// erasure columns are NULL when there is none.
+// linkSubjectRow is a row of the link-subject query; the consent, erasure
+// and profile columns are NULL when there is none.
 type linkSubjectRow struct {
 	LinkID        int64      `db:"link_id"`
 	LinkIssuedAt  time.Time  `db:"link_issued_at"`
@@ -62,31 +65,64 @@ type linkSubjectRow struct {
 	EReason           *string    `db:"e_reason"`
 	EDueAt            *time.Time `db:"e_due_at"`
 	EEventID          *int64     `db:"e_event_id"`
+	PCRMID            *string    `db:"p_crm_id"`
+	PTitle            *string    `db:"p_title"`
+	PActive           *bool      `db:"p_active"`
+	PMarketingType    *string    `db:"p_marketing_type"`
+	PEstateTypes      *string    `db:"p_estate_types"`
+	PZipCodes         *string    `db:"p_zip_codes"`
+	PCities           *string    `db:"p_cities"`
+	PPriceMax         *float64   `db:"p_price_max"`
+	PLivingAreaMin    *float64   `db:"p_living_area_min"`
+	PRoomsMin         *float64   `db:"p_rooms_min"`
+	PCRMUpdatedAt     *time.Time `db:"p_crm_updated_at"`
 }
 
 // LinkSubject returns the working link whose token hashes to tokenHash
-// (hex SHA-256), with its contact's address, consent for purpose and open
-// deletion request, in one query. ok is false when no link has that hash,
-// when it is revoked and when the CRM deleted its address: one indexed
-// lookup in every case, so the answer takes the same time whatever the
-// reason.
+// (hex SHA-256), with its contact's address, consent for purpose, open
+// deletion request and search profiles, in one query on a prepared
+// statement: one round trip. ok is false when no link has that hash, when
+// it is revoked and when the CRM deleted its address: one indexed lookup in
+// every case, so the answer takes the same time whatever the reason.
 func (db *DB) LinkSubject(ctx context.Context, tokenHash, purpose string) (LinkSubject, bool, error) {
 	if checkText("token hash", tokenHash) != nil || checkText("purpose", purpose) != nil {
 		return LinkSubject{}, false, nil // such text cannot be stored, so nothing matches it
 	}
-	var r linkSubjectRow
-	err := db.pool.GetContext(ctx, &r, db.q.LinkSubject, tokenHash, purpose)
-	if errors.Is(err, sql.ErrNoRows) {
-		return LinkSubject{}, false, nil
-	}
+	stmt, err := db.prepared(ctx, db.q.LinkSubject)
 	if err != nil {
 		return LinkSubject{}, false, fmt.Errorf("look up link: %w", err)
 	}
-	s, err := r.subject(purpose)
+	rows, err := stmt.QueryxContext(ctx, tokenHash, purpose)
 	if err != nil {
 		return LinkSubject{}, false, fmt.Errorf("look up link: %w", err)
 	}
-	return s, true, nil
+	defer rows.Close()
+	s, found, err := scanLinkSubject(rows, purpose)
+	if err != nil {
+		return LinkSubject{}, false, fmt.Errorf("look up link: %w", err)
+	}
+	return s, found, nil
+}
+
+// scanLinkSubject reads the rows of link-subject: the first gives the
+// subject, each its search profile.
+func scanLinkSubject(rows *sqlx.Rows, purpose string) (s LinkSubject, found bool, err error) {
+	for rows.Next() {
+		var r linkSubjectRow
+		if err := rows.StructScan(&r); err != nil {
+			return LinkSubject{}, false, err
+		}
+		if !found {
+			if s, err = r.subject(purpose); err != nil {
+				return LinkSubject{}, false, err
+			}
+			found = true
+		}
+		if err := r.addProfile(&s); err != nil {
+			return LinkSubject{}, false, err
+		}
+	}
+	return s, found, rows.Err()
 }
 
 func (r linkSubjectRow) subject(purpose string) (LinkSubject, error) {
@@ -107,6 +143,23 @@ func (r linkSubjectRow) subject(purpose string) (LinkSubject, error) {
 			State: ErasureOpen, ReceivedAt: r.EReceivedAt.UTC(), DueAt: r.EDueAt.UTC(), EventID: *r.EEventID}
 	}
 	return s, nil
+}
+
+// addProfile appends the row's search profile, if it carries one.
+func (r linkSubjectRow) addProfile(s *LinkSubject) error {
+	if r.PCRMID == nil {
+		return nil
+	}
+	p, err := profileRow{
+		CRMID: *r.PCRMID, ContactID: r.CRMID, Title: *r.PTitle, Active: *r.PActive,
+		MarketingType: *r.PMarketingType, EstateTypes: *r.PEstateTypes, ZipCodes: *r.PZipCodes, Cities: *r.PCities,
+		PriceMax: r.PPriceMax, LivingAreaMin: r.PLivingAreaMin, RoomsMin: r.PRoomsMin, CRMUpdatedAt: r.PCRMUpdatedAt,
+	}.profile()
+	if err != nil {
+		return err
+	}
+	s.Profiles = append(s.Profiles, p)
+	return nil
 }
 
 // ActiveLink returns the address's link that is not revoked; ok is false

@@ -1,10 +1,11 @@
 -- Personal links to the consent page. Only the SHA-256 of a token is kept.
 
 -- name: link-subject
--- What the consent page shows but the search profiles, in one lookup. No
--- row whatever makes a token invalid (unknown, revoked, or its address
--- deleted in the CRM), and that takes the same one indexed lookup.
--- $1 token hash, $2 purpose.
+-- What the consent page shows, in one lookup: a row per search profile of
+-- the contact in CRM id order, or one row with the profile columns NULL
+-- when it has none. No row whatever makes a token invalid (unknown,
+-- revoked, or its address deleted in the CRM), and that takes the same one
+-- indexed lookup. $1 token hash, $2 purpose.
 SELECT l.id AS link_id, l.issued_at AS link_issued_at, l.revoked_at AS link_revoked_at,
        l.written_at AS link_written_at,
        a.crm_id, a.salutation, a.title, a.first_name, a.last_name, a.company_name,
@@ -15,12 +16,18 @@ SELECT l.id AS link_id, l.issued_at AS link_issued_at, l.revoked_at AS link_revo
        c.withdrawal_reason AS c_withdrawal_reason, c.source AS c_source, c.text_version AS c_text_version,
        c.channel AS c_channel, c.last_event_id AS c_last_event_id, c.last_used_at AS c_last_used_at,
        e.id AS e_id, e.received_at AS e_received_at, e.channel AS e_channel, e.reason AS e_reason,
-       e.due_at AS e_due_at, e.event_id AS e_event_id
+       e.due_at AS e_due_at, e.event_id AS e_event_id,
+       p.crm_id AS p_crm_id, p.title AS p_title, p.active AS p_active, p.marketing_type AS p_marketing_type,
+       p.estate_types AS p_estate_types, p.zip_codes AS p_zip_codes, p.cities AS p_cities,
+       p.price_max AS p_price_max, p.living_area_min AS p_living_area_min, p.rooms_min AS p_rooms_min,
+       p.crm_updated_at AS p_crm_updated_at
 FROM links l
 JOIN addresses a ON a.crm_id = l.address_id
 LEFT JOIN consents c ON c.address_id = l.address_id AND c.purpose = $2
 LEFT JOIN erasure_requests e ON e.address_id = l.address_id AND e.state = 'open'
-WHERE l.token_hash = $1 AND l.revoked_at IS NULL AND a.deleted_at IS NULL;
+LEFT JOIN search_profiles p ON p.contact_id = l.address_id
+WHERE l.token_hash = $1 AND l.revoked_at IS NULL AND a.deleted_at IS NULL
+ORDER BY p.crm_id;
 
 -- name: active-link
 SELECT id, address_id, issued_at, revoked_at, written_at
