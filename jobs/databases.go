@@ -23,15 +23,24 @@ import (
 //
 // The budget holds for work that goes through Acquire; code that keeps a
 // *store.DB for long stays outside it.
+//
+// Within a company's pool, consent page requests (AcquirePage) and passes
+// of its outbox worker (AcquireOutbox) take turns for the connections.
 type Databases struct {
 	stores *store.Manager
 	slots  int
 
 	mu    gosync.Mutex
-	held  map[string]*slot // companies holding a slot, in use or warm
-	tick  uint64           // orders releases, for least recently used
-	freed chan struct{}    // closed when a slot may have come free
+	held  map[string]*slot         // companies holding a slot, in use or warm
+	tick  uint64                   // orders releases, for least recently used
+	freed chan struct{}            // closed when a slot may have come free
+	lanes map[string]chan struct{} // by company, see lane
 }
+
+// OutboxConnections is how many connections of each company's pool an
+// outbox pass keeps from page requests: the worker writes the outcome of
+// every delivery.
+const OutboxConnections = 1
 
 type slot struct {
 	users    int
@@ -41,7 +50,10 @@ type slot struct {
 // NewDatabases gives out the databases of stores, slots companies at a
 // time (at least 1).
 func NewDatabases(stores *store.Manager, slots int) *Databases {
-	return &Databases{stores: stores, slots: max(slots, 1), held: map[string]*slot{}, freed: make(chan struct{})}
+	return &Databases{
+		stores: stores, slots: max(slots, 1),
+		held: map[string]*slot{}, freed: make(chan struct{}), lanes: map[string]chan struct{}{},
+	}
 }
 
 // Slots is how many companies may hold connections at once.
@@ -66,8 +78,78 @@ func (d *Databases) Acquire(ctx context.Context, company string) (db *store.DB, 
 		d.give(company, false)
 		return nil, func() {}, err
 	}
+	d.keepWhileWarm(company)
 	var once gosync.Once
 	return db, func() { once.Do(func() { d.give(company, true) }) }, nil
+}
+
+// keepWhileWarm lets the pool of a company holding a slot keep all its
+// connections, not only its idle share, until their idle timeout or the
+// company giving up its slot closes them. The budget counts a full pool for
+// every slot anyway; a busy company whose uses come one after the other
+// would otherwise close and open connections in between.
+func (d *Databases) keepWhileWarm(company string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if _, held := d.held[company]; held {
+		d.stores.KeepConnections(company) // keeping more closes nothing: no I/O under the lock
+	}
+}
+
+// AcquirePage is Acquire for a consent page request. Page requests come in
+// floods. A pool hands a freed connection to any of its waiters, so some
+// requests waited long and the outbox worker's writes with them, and
+// write-back fell behind the page. Page requests and outbox passes instead
+// queue for a turn of the company's lane, first come first served.
+func (d *Databases) AcquirePage(ctx context.Context, company string) (db *store.DB, release func(), err error) {
+	return d.acquireTurns(ctx, company, 1)
+}
+
+// AcquireOutbox is Acquire for a pass of the company's outbox worker. It
+// takes OutboxConnections turns of the lane, so page requests leave the
+// worker that many connections until release.
+func (d *Databases) AcquireOutbox(ctx context.Context, company string) (db *store.DB, release func(), err error) {
+	return d.acquireTurns(ctx, company, OutboxConnections)
+}
+
+// acquireTurns is Acquire after n turns of the company's lane.
+func (d *Databases) acquireTurns(ctx context.Context, company string, n int) (*store.DB, func(), error) {
+	lane := d.lane(company)
+	for taken := range n {
+		select {
+		case lane <- struct{}{}:
+		case <-ctx.Done():
+			giveTurns(lane, taken)
+			return nil, func() {}, fmt.Errorf("wait for a turn at company %s's database: %w", company, ctx.Err())
+		}
+	}
+	db, free, err := d.Acquire(ctx, company)
+	if err != nil {
+		giveTurns(lane, n)
+		return nil, func() {}, err
+	}
+	var once gosync.Once
+	return db, func() { once.Do(func() { free(); giveTurns(lane, n) }) }, nil
+}
+
+// lane holds a token for each turn taken at the company's database: as
+// many turns as its pool has connections. A channel's senders wait in
+// order.
+func (d *Databases) lane(company string) chan struct{} {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	lane, ok := d.lanes[company]
+	if !ok {
+		lane = make(chan struct{}, d.stores.Config().MaxOpen)
+		d.lanes[company] = lane
+	}
+	return lane
+}
+
+func giveTurns(lane chan struct{}, n int) {
+	for range n {
+		<-lane
+	}
 }
 
 // Probe opens the company's database to check that it is reachable and
@@ -164,6 +246,7 @@ func (d *Databases) Forget(company string) {
 		delete(d.held, company)
 		d.wakeLocked()
 	}
+	delete(d.lanes, company) // turns taken go back to the lane they came from
 	d.mu.Unlock()
 	d.stores.CloseIdle(company)
 }

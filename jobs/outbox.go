@@ -86,9 +86,10 @@ const outboxPauseMax = time.Minute
 const outboxRecordTimeout = 10 * time.Second
 
 // OutboxDatabases hands the worker its company's database for one pass;
-// *Databases does, within the connection budget.
+// *Databases does, within the connection budget and with a share of the
+// company's pool the consent page leaves it.
 type OutboxDatabases interface {
-	Acquire(ctx context.Context, company string) (db *store.DB, release func(), err error)
+	AcquireOutbox(ctx context.Context, company string) (db *store.DB, release func(), err error)
 }
 
 // Outbox delivers one company's outbox to its CRM: each row exactly once,
@@ -196,7 +197,7 @@ func (o *Outbox) idle(ctx context.Context, d time.Duration) {
 // oldest open row of an address, so an address's rows go out in order and
 // wait behind one that failed. failed counts rows retried later or parked.
 func (o *Outbox) DeliverDue(ctx context.Context) (delivered, failed int, err error) {
-	db, release, err := o.dbs.Acquire(ctx, o.slug)
+	db, release, err := o.dbs.AcquireOutbox(ctx, o.slug)
 	if err != nil {
 		return 0, 0, err
 	}

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	gosync "sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -46,7 +47,8 @@ type daemon struct {
 
 	actions  *actionMetrics
 	backlog  *backlogMetrics
-	outboxes gosync.Map // slug → *jobs.Outbox, for page actions to wake
+	outboxes gosync.Map                    // slug → *jobs.Outbox, for page actions to wake
+	pages    atomic.Pointer[pageCompanies] // the companies of the config in effect, for the page
 }
 
 // serve runs until ctx ends (SIGTERM, SIGINT), then stops softly: no new

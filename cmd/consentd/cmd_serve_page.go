@@ -26,19 +26,38 @@ func (d *daemon) pageHandler() (http.Handler, error) {
 	}, d.a.log.With().Str("component", "web").Logger())
 }
 
+// pageCompany finds a company of the config in effect as the page shows it.
 func (d *daemon) pageCompany(slug string) (*web.Company, bool) {
 	cfg := d.config()
-	c, ok := cfg.Company(slug)
-	if !ok {
-		return nil, false
+	pages := d.pages.Load()
+	if pages == nil || pages.cfg != cfg {
+		pages = d.newPageCompanies(cfg)
+		d.pages.Store(pages)
 	}
-	actions := &pageActions{d: d, c: c, settings: consentSettings(cfg.HTTP, c)}
-	return &web.Company{Slug: c.Slug, Name: c.Name, Page: c.Page, Consent: c.Consent, Actions: actions}, true
+	c, ok := pages.bySlug[slug]
+	return c, ok
+}
+
+// pageCompanies are the companies of one config as the page shows them,
+// made once per config rather than on every request.
+type pageCompanies struct {
+	cfg    *configs.Config
+	bySlug map[string]*web.Company
+}
+
+func (d *daemon) newPageCompanies(cfg *configs.Config) *pageCompanies {
+	pages := &pageCompanies{cfg: cfg, bySlug: make(map[string]*web.Company, len(cfg.Companies))}
+	for i := range cfg.Companies {
+		c := &cfg.Companies[i]
+		actions := &pageActions{d: d, c: c, settings: consentSettings(cfg.HTTP, c)}
+		pages.bySlug[c.Slug] = &web.Company{Slug: c.Slug, Name: c.Name, Page: c.Page, Consent: c.Consent, Actions: actions}
+	}
+	return pages
 }
 
 // pageActions runs the page's actions on the company's database, taken
-// from the daemon's budget for each call, and wakes the company's outbox
-// worker once an action has queued CRM writes.
+// from the daemon's budget for each call in turn with the company's outbox
+// worker, and wakes the worker once an action has queued CRM writes.
 type pageActions struct {
 	d        *daemon
 	c        *configs.Company
@@ -46,7 +65,7 @@ type pageActions struct {
 }
 
 func (p *pageActions) do(ctx context.Context, action string, fn func(*consent.Service) error) error {
-	db, release, err := p.d.dbs.Acquire(ctx, p.c.Slug)
+	db, release, err := p.d.dbs.AcquirePage(ctx, p.c.Slug)
 	if err != nil {
 		return err
 	}
