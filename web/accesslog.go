@@ -70,13 +70,17 @@ func (s *server) accessLog(next http.Handler) http.Handler {
 	})
 }
 
-// logLevel keeps style sheet fetches out of the info log.
+// logLevel puts answers that went as meant (2xx, 3xx) and style sheet
+// fetches at debug: at info, every view of a busy page wrote a line, a
+// write to the log file per request. What an admin has to see stays at
+// info: refused requests (4xx: invalid links, rate limits, forms with
+// problems), and failures (5xx) are errors.
 func logLevel(status int, route string) zerolog.Level {
 	switch {
 	case status >= 500:
 		return zerolog.ErrorLevel
-	case route == "static":
-		return zerolog.DebugLevel
+	case status >= 400 && route != "static":
+		return zerolog.InfoLevel
 	}
-	return zerolog.InfoLevel
+	return zerolog.DebugLevel
 }

@@ -25,6 +25,7 @@ type views struct {
 	catalogs map[string]*catalog
 	pages    map[string]map[string]*template.Template // language → page
 	statics  map[string]*statics                      // language → fields and choices
+	frames   frames                                   // of the consent page
 	buffers  sync.Pool
 }
 
@@ -37,6 +38,7 @@ func loadViews() (*views, error) {
 		catalogs: catalogs,
 		pages:    map[string]map[string]*template.Template{},
 		statics:  map[string]*statics{},
+		frames:   frames{layouts: map[string]*template.Template{}},
 		buffers:  sync.Pool{New: func() any { return new(bytes.Buffer) }},
 	}
 	for lang, c := range catalogs {
@@ -47,6 +49,9 @@ func loadViews() (*views, error) {
 				return nil, fmt.Errorf("consent page: template %s in %s: %w", page, lang, err)
 			}
 			v.pages[lang][page] = t
+		}
+		if err := v.frames.add(lang, v.pages[lang]["page"]); err != nil {
+			return nil, fmt.Errorf("consent page: frame of the page in %s: %w", lang, err)
 		}
 		if v.statics[lang], err = buildStatics(c, v.pages[lang]["page"], &v.buffers); err != nil {
 			return nil, fmt.Errorf("consent page: render %s form parts: %w", lang, err)
@@ -87,13 +92,13 @@ func parsePage(c *catalog, page string) (*template.Template, error) {
 	return t, nil
 }
 
-// render writes a whole page. It renders into a buffer first, so a
+// render writes a whole page. It renders into a pooled buffer first, so a
 // template failure becomes a clean 500 instead of half a page.
 func (s *server) render(w http.ResponseWriter, r *http.Request, status int, lang, page string, data any) {
 	buf := s.views.buffers.Get().(*bytes.Buffer)
 	buf.Reset()
 	defer s.views.buffers.Put(buf)
-	if err := s.views.pages[lang][page].ExecuteTemplate(buf, "layout", data); err != nil {
+	if err := s.views.execute(buf, lang, page, data); err != nil {
 		s.log.Error().Err(err).Str("route", info(r).route).Str("page", page).Msg("consent page: render failed")
 		http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
 		return
@@ -103,6 +108,26 @@ func (s *server) render(w http.ResponseWriter, r *http.Request, status int, lang
 	h.Set("Content-Length", strconv.Itoa(buf.Len()))
 	w.WriteHeader(status)
 	w.Write(buf.Bytes())
+}
+
+// execute renders a page into buf: the consent page as its content in its
+// frame, when its layout has one.
+func (v *views) execute(buf *bytes.Buffer, lang, page string, data any) error {
+	t := v.pages[lang][page]
+	pv, isPage := data.(*pageView)
+	if !isPage {
+		return t.ExecuteTemplate(buf, "layout", data)
+	}
+	fr := v.frames.of(pv.Layout)
+	if fr == nil || !fr.ok {
+		return t.ExecuteTemplate(buf, "layout", data)
+	}
+	buf.Write(fr.head)
+	if err := t.ExecuteTemplate(buf, "content", data); err != nil {
+		return err
+	}
+	buf.Write(fr.foot)
+	return nil
 }
 
 // layout is what every page shows around its content.

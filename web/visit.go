@@ -28,6 +28,7 @@ type visit struct {
 	client    consent.Client
 	form      url.Values // a POST's fields, once checked
 	actionID  string     // a POST's one-time id
+	page      string     // pageURL, once made
 }
 
 // open resolves the link a request names. When it cannot be used the
@@ -59,9 +60,13 @@ func (s *server) open(w http.ResponseWriter, r *http.Request, slug, token string
 	}, true
 }
 
-// pageURL is the link's page relative to the current request's path.
+// pageURL is the link's page relative to the current request's path,
+// made once per request: every form of a page posts below it.
 func (v *visit) pageURL(r *http.Request) string {
-	return rootOf(r.URL.Path) + "e/" + url.PathEscape(v.slug) + "/" + url.PathEscape(v.token)
+	if v.page == "" {
+		v.page = rootOf(r.URL.Path) + "e/" + url.PathEscape(v.slug) + "/" + url.PathEscape(v.token)
+	}
+	return v.page
 }
 
 // failed answers 500 and logs why, with the link token blanked out of the
