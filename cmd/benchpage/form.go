@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"html"
 	"net/url"
-	"regexp"
 	"strings"
 )
 
@@ -14,26 +13,59 @@ type pageForm struct {
 	values url.Values
 }
 
-var (
-	formRe   = regexp.MustCompile(`(?s)<form method="post" action="([^"]+)"[^>]*>(.*?)</form>`)
-	hiddenRe = regexp.MustCompile(`<input type="hidden" name="([^"]+)" value="([^"]*)">`)
+// The markup of the page's forms and their hidden fields, as the templates
+// write it.
+const (
+	formStart   = `<form method="post" action="`
+	formEnd     = `</form>`
+	hiddenStart = `<input type="hidden" name="`
 )
 
 // findForm finds the form posting to …suffix on the page at path with its
 // hidden fields (action id, CSRF token, language). The page links
 // relatively, so the action resolves against the page's own path, as a
-// browser resolves it.
+// browser resolves it. It cuts the page at the markup it looks for: a
+// regular expression over the whole page cost this load generator as much
+// CPU as serve spent answering the POST.
 func findForm(path, body, suffix string) (pageForm, error) {
-	for _, m := range formRe.FindAllStringSubmatch(body, -1) {
-		ref, err := url.Parse(html.UnescapeString(m[1]))
-		if err != nil || !strings.HasSuffix(ref.Path, suffix) {
+	for rest := body; ; {
+		_, tag, found := strings.Cut(rest, formStart)
+		if !found {
+			return pageForm{}, fmt.Errorf("the page has no form posting to …%s", suffix)
+		}
+		action, afterAction, quoted := strings.Cut(tag, `"`)
+		_, afterTag, closed := strings.Cut(afterAction, ">")
+		inner, next, ended := strings.Cut(afterTag, formEnd)
+		rest = next
+		ref, err := url.Parse(html.UnescapeString(action))
+		if !quoted || !closed || !ended || err != nil || !strings.HasSuffix(ref.Path, suffix) {
 			continue
 		}
-		f := pageForm{action: (&url.URL{Path: path}).ResolveReference(ref).String(), values: url.Values{}}
-		for _, h := range hiddenRe.FindAllStringSubmatch(m[2], -1) {
-			f.values.Set(h[1], html.UnescapeString(h[2]))
-		}
-		return f, nil
+		return pageForm{action: (&url.URL{Path: path}).ResolveReference(ref).String(), values: hiddenFields(inner)}, nil
 	}
-	return pageForm{}, fmt.Errorf("the page has no form posting to …%s", suffix)
+}
+
+// hiddenFields reads the <input type="hidden" name="N" value="V"> fields
+// of a form's markup.
+func hiddenFields(form string) url.Values {
+	values := url.Values{}
+	for rest := form; ; {
+		_, input, found := strings.Cut(rest, hiddenStart)
+		if !found {
+			return values
+		}
+		name, value, next, ok := nameAndValue(input)
+		if ok {
+			values.Set(name, html.UnescapeString(value))
+		}
+		rest = next
+	}
+}
+
+// nameAndValue reads what follows hiddenStart: `N" value="V">`.
+func nameAndValue(input string) (name, value, rest string, ok bool) {
+	name, rest, named := strings.Cut(input, `" value="`)
+	value, rest, valued := strings.Cut(rest, `">`)
+	ok = named && valued && name != "" && !strings.Contains(name, `"`) && !strings.Contains(value, `"`)
+	return name, value, rest, ok
 }

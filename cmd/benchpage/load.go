@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -13,11 +14,17 @@ import (
 
 const requestTimeout = 10 * time.Second
 
+// readBuffer holds a whole page, so that reading an answer takes one or
+// two reads rather than one per 4 KiB.
+const readBuffer = 64 << 10
+
 // newClient is a keep-alive client for conns connections that does not
 // follow redirects: a POST is done with its 303. It uses no proxy, so
-// every request goes to serve on loopback.
+// every request goes to serve on loopback, and asks for no compression,
+// which serve does not offer.
 func newClient(conns int) *http.Client {
-	t := &http.Transport{MaxIdleConns: conns, MaxIdleConnsPerHost: conns, IdleConnTimeout: time.Minute}
+	t := &http.Transport{MaxIdleConns: conns, MaxIdleConnsPerHost: conns, IdleConnTimeout: time.Minute,
+		ReadBufferSize: readBuffer, DisableCompression: true}
 	return &http.Client{Transport: t, Timeout: requestTimeout,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 }
@@ -40,19 +47,37 @@ func send(client *http.Client, req *http.Request, body io.Writer) (*http.Respons
 type getResult struct {
 	phase
 	latencies []time.Duration
-	errors    int // answers other than 200 and failed requests
+	errors    int // answers other than the link's page with 200, and failed requests
 }
 
-// getPhase lets getWorkers clients GET random links for the duration.
-func (b *bench) getPhase(ctx context.Context, client *http.Client) (getResult, error) {
+// pageTarget is a link as the GET phase asks for it: its request, and
+// what only its own page holds, the link's path as the page's forms post to
+// it.
+type pageTarget struct {
+	request []byte
+	linkRef []byte
+}
+
+func (b *bench) pageTargets() []pageTarget {
+	targets := make([]pageTarget, len(b.links))
+	for i, l := range b.links {
+		targets[i] = pageTarget{request: getRequest(b.pageAddr, l.path), linkRef: []byte(strings.TrimPrefix(l.path, "/") + "/")}
+	}
+	return targets
+}
+
+// getPhase lets getWorkers clients, a connection each, GET random links
+// for the duration.
+func (b *bench) getPhase(ctx context.Context) (getResult, error) {
 	var r getResult
+	targets := b.pageTargets()
 	per := make([]getResult, b.o.getWorkers)
 	var err error
 	r.phase, err = measurePhase(b.serve, func() {
 		deadline := time.Now().Add(b.o.duration)
 		var wg gosync.WaitGroup
 		for i := range per {
-			wg.Go(func() { per[i] = b.getLoop(ctx, client, deadline) })
+			wg.Go(func() { per[i] = getLoop(ctx, &pageClient{addr: b.pageAddr}, targets, deadline) })
 		}
 		wg.Wait()
 	})
@@ -63,23 +88,31 @@ func (b *bench) getPhase(ctx context.Context, client *http.Client) (getResult, e
 	return r, err
 }
 
-func (b *bench) getLoop(ctx context.Context, client *http.Client, deadline time.Time) getResult {
+// getLoop GETs random links until the deadline. Each answer is read into
+// one buffer per client and checked to be the link's page, outside the
+// time measured.
+func getLoop(ctx context.Context, client *pageClient, targets []pageTarget, deadline time.Time) getResult {
 	var r getResult
+	defer client.close()
+	var body bytes.Buffer
 	for time.Now().Before(deadline) && ctx.Err() == nil {
-		l := b.links[rand.IntN(len(b.links))]
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, b.pageBase+l.path, nil)
-		if err != nil {
-			r.errors++
-			continue
-		}
+		t := targets[rand.IntN(len(targets))]
+		body.Reset()
 		begin := time.Now()
-		res, err := send(client, req, io.Discard)
+		res, err := client.get(t.request, &body)
 		r.latencies = append(r.latencies, time.Since(begin))
-		if err != nil || res.StatusCode != http.StatusOK {
+		if err != nil || !isPage(res, body.Bytes(), t.linkRef) {
 			r.errors++
 		}
 	}
 	return r
+}
+
+// isPage tells whether an answer is a whole consent page of the link:
+// 200, HTML to its end, and forms posting to the link.
+func isPage(res *http.Response, body, linkRef []byte) bool {
+	return res.StatusCode == http.StatusOK && strings.HasPrefix(res.Header.Get("Content-Type"), "text/html") &&
+		bytes.HasSuffix(bytes.TrimSpace(body), []byte("</html>")) && bytes.Contains(body, linkRef)
 }
 
 // given is a consent serve confirmed with its 303.
@@ -136,13 +169,14 @@ func (r *postResult) add(w postResult) {
 
 func (b *bench) postLoop(ctx context.Context, client *http.Client, work <-chan link, deadline time.Time) postResult {
 	var r postResult
+	var page bytes.Buffer
 	for l := range work {
 		if time.Now().After(deadline) || ctx.Err() != nil {
 			return r
 		}
 		r.linksUsed++
 		begin := time.Now()
-		f, err := b.consentForm(ctx, client, l.path)
+		f, err := b.consentForm(ctx, client, l.path, &page)
 		r.formTime += time.Since(begin)
 		if err != nil {
 			r.formErrors++
@@ -161,21 +195,21 @@ func (b *bench) postLoop(ctx context.Context, client *http.Client, work <-chan l
 	return r
 }
 
-// consentForm loads the page at path and reads its consent form.
-func (b *bench) consentForm(ctx context.Context, client *http.Client, path string) (pageForm, error) {
+// consentForm loads the page at path into page and reads its consent form.
+func (b *bench) consentForm(ctx context.Context, client *http.Client, path string, page *bytes.Buffer) (pageForm, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, b.pageBase+path, nil)
 	if err != nil {
 		return pageForm{}, err
 	}
-	var body strings.Builder
-	res, err := send(client, req, &body)
+	page.Reset()
+	res, err := send(client, req, page)
 	if err != nil {
 		return pageForm{}, err
 	}
 	if res.StatusCode != http.StatusOK {
 		return pageForm{}, fmt.Errorf("page answered %s", res.Status)
 	}
-	return findForm(path, body.String(), "/consent")
+	return findForm(path, page.String(), "/consent")
 }
 
 // post sends the form as a browser would and tells whether serve

@@ -1,9 +1,15 @@
 package main
 
 import (
+	"bytes"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"reflect"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -101,6 +107,12 @@ func TestFindFormResolvesTheActionAndReadsTheHiddenFields(t *testing.T) {
 		{"correct form", page, "/correct", pageForm{action: "/e/bench-page/TOK/correct",
 			values: map[string][]string{"action_id": {"C1"}}}, false},
 		{"consent already given", "<main><p>Sie haben am 1. Januar eingewilligt.</p></main>", "/consent", pageForm{}, true},
+		{"escaped action, field with more attributes left out", `<form method="post" action="../../e/bench-page/TOK/consent?x=1&amp;y=2">
+<input type="hidden" name="action_id" value="A1">
+<input type="hidden" name="csrf" id="c" value="X">
+<input type="hidden" name="lang" value="en">
+</form>`, "/consent", pageForm{action: "/e/bench-page/TOK/consent?x=1&y=2", values: map[string][]string{"action_id": {"A1"}, "lang": {"en"}}}, false},
+		{"form never closed", `<form method="post" action="../../e/bench-page/TOK/consent"><input type="hidden" name="action_id" value="A1">`, "/consent", pageForm{}, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -109,6 +121,63 @@ func TestFindFormResolvesTheActionAndReadsTheHiddenFields(t *testing.T) {
 				t.Fatalf("findForm = %+v, %v; want %+v (error: %t)", got, err, tt.want, tt.wantErr)
 			}
 		})
+	}
+}
+
+func TestIsPageWantsTheLinksWholePage(t *testing.T) {
+	ref := []byte("e/bench-page/TOK/")
+	whole := "<!doctype html><form action=\"../../e/bench-page/TOK/consent\"></form></html>\n"
+	tests := []struct {
+		name        string
+		status      int
+		contentType string
+		body        string
+		want        bool
+	}{
+		{"the page", http.StatusOK, "text/html; charset=utf-8", whole, true},
+		{"not found", http.StatusNotFound, "text/html; charset=utf-8", whole, false},
+		{"not HTML", http.StatusOK, "text/plain", whole, false},
+		{"cut short", http.StatusOK, "text/html; charset=utf-8", whole[:40], false},
+		{"another link's page", http.StatusOK, "text/html; charset=utf-8", strings.ReplaceAll(whole, "TOK", "OTHER"), false},
+	}
+	for _, tt := range tests {
+		res := &http.Response{StatusCode: tt.status, Header: http.Header{"Content-Type": {tt.contentType}}}
+		if got := isPage(res, []byte(tt.body), ref); got != tt.want {
+			t.Errorf("%s: isPage = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
+
+// The page client keeps its connection across requests and opens a new one
+// after serve closed it.
+func TestPageClientKeepsItsConnection(t *testing.T) {
+	var conns atomic.Int32
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/close" {
+			w.Header().Set("Connection", "close")
+		}
+		fmt.Fprint(w, "page of "+r.URL.Path)
+	}))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			conns.Add(1)
+		}
+	}
+	srv.Start()
+	defer srv.Close()
+	addr := strings.TrimPrefix(srv.URL, "http://")
+	c := &pageClient{addr: addr}
+	defer c.close()
+	var body bytes.Buffer
+	for i, path := range []string{"/a", "/close", "/b", "/c"} {
+		body.Reset()
+		res, err := c.get(getRequest(addr, path), &body)
+		if err != nil || res.StatusCode != http.StatusOK || body.String() != "page of "+path {
+			t.Fatalf("GET %s: %v, %v, %q", path, res, err, body.String())
+		}
+		if want := int32(1 + min(i/2, 1)); conns.Load() != want {
+			t.Errorf("after GET %s: %d connections, want %d", path, conns.Load(), want)
+		}
 	}
 }
 

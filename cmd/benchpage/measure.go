@@ -32,15 +32,14 @@ type serveExit struct {
 func (b *bench) measure(ctx context.Context) (results, error) {
 	r := results{loadAvg: loadAverage()}
 	var err error
-	client := newClient(max(b.o.getWorkers, b.o.postWorkers))
-	if r.get, err = b.getPhase(ctx, client); err != nil {
+	if r.get, err = b.getPhase(ctx); err != nil {
 		return r, fmt.Errorf("page GET phase: %w", err)
 	}
 	before, err := b.inspect(ctx)
 	if err != nil {
 		return r, err
 	}
-	if r.post, err = b.postPhase(ctx, client); err != nil {
+	if r.post, err = b.postPhase(ctx, newClient(b.o.postWorkers)); err != nil {
 		return r, fmt.Errorf("consent POST phase: %w", err)
 	}
 	if err := ctx.Err(); err != nil {

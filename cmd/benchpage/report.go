@@ -44,7 +44,7 @@ func reportGet(tw io.Writer, g getResult) {
 	row(tw, "page GET p50", ms(d.p50), "", true)
 	row(tw, "page GET p99", ms(d.p99), "≤ "+ms(targetGetP99), d.p99 <= targetGetP99)
 	row(tw, "page GET max", ms(d.max), "", true)
-	row(tw, "page GET errors (not 200)", fmt.Sprint(g.errors), "0", g.errors == 0)
+	row(tw, "page GET not the link's page (200)", fmt.Sprint(g.errors), "0", g.errors == 0)
 	row(tw, "CPU, GET phase", cpu(g.phase), "", true)
 }
 

@@ -32,7 +32,8 @@ type bench struct {
 	env      []string // environment of the consentd processes
 	prefix   string   // database name prefix, random per run
 	crmBase  string
-	pageBase string // http://127.0.0.1:PORT of serve
+	pageAddr string // 127.0.0.1:PORT of serve
+	pageBase string // http://pageAddr
 	links    []link
 	serve    *process
 	cleanups []func()
@@ -102,7 +103,7 @@ func (b *bench) writeConfig() error {
 	if err != nil {
 		return err
 	}
-	b.pageBase = "http://" + addr
+	b.pageAddr, b.pageBase = addr, "http://"+addr
 	b.cfg = filepath.Join(b.o.dir, "benchpage.yaml")
 	cfg := fmt.Sprintf(`database:
   driver: postgres
