@@ -48,21 +48,26 @@ func (a *action) give() (bool, time.Time, error) {
 	if err := a.tx.UpdateAddressConsentFields(a.ctx, st.AddressID, fields); err != nil {
 		return false, time.Time{}, err
 	}
-	lift := func(ev store.Event) error {
-		if err := a.putConsent(st)(ev); err != nil {
-			return err
-		}
-		if err := a.tx.LiftSuppressions(a.ctx, st.AddressID, st.Purpose); err != nil {
-			return err
-		}
-		ids := identifiers(a.subj.Address.Emails, a.subj.Address.Phones)
-		return a.tx.LiftSuppressionIdentifiers(a.ctx, slices.Collect(maps.Keys(ids)), st.Purpose)
+	if err := a.liftSuppressions(st.Purpose); err != nil {
+		return false, time.Time{}, err
 	}
-	if err := a.event(store.EventGiven, struct{}{}, lift); err != nil {
+	if err := a.event(store.EventGiven, struct{}{}, a.putConsent(st)); err != nil {
 		return false, time.Time{}, err
 	}
 	a.out.addPatch(a.s.m.ConsentPatch(fields))
 	return true, a.at, a.out.activity(a.broker(), SubjectGiven, a.givenText())
+}
+
+// liftSuppressions removes the suppression entries consent given anew
+// ends: the contact's own and those of its e-mail addresses and phone
+// numbers under other addresses. It runs before the ledger append, whose
+// company-wide lock it need not hold.
+func (a *action) liftSuppressions(purpose string) error {
+	if err := a.tx.LiftSuppressions(a.ctx, a.subj.Address.CRMID, purpose); err != nil {
+		return err
+	}
+	ids := identifiers(a.subj.Address.Emails, a.subj.Address.Phones)
+	return a.tx.LiftSuppressionIdentifiers(a.ctx, slices.Sorted(maps.Keys(ids)), purpose)
 }
 
 // Withdraw withdraws the contact's consent at once, with an optional
