@@ -48,6 +48,11 @@ type dialect interface {
 	// this or any other process, until release is called.
 	tryLock(ctx context.Context, db *DB, name string) (release func(), ok bool, err error)
 
+	// appendEvent inserts a ledger event and moves the ledger head to it,
+	// under the ledger lock; false when the event's action id was recorded
+	// before, and then nothing changed.
+	appendEvent(ctx context.Context, tx *sqlx.Tx, q *queries, row eventRow) (bool, error)
+
 	// isMissingDatabase tells whether err says the database does not exist.
 	isMissingDatabase(err error) bool
 	// isMissingTable tells whether err says a table does not exist.

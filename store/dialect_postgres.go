@@ -37,6 +37,7 @@ type pgQueries struct {
 	LockMigrations string `query:"lock-migrations"`
 	TryLock        string `query:"try-advisory-lock"`
 	Unlock         string `query:"advisory-unlock"`
+	AppendEvent    string `query:"append-event"`
 }
 
 // databaseToken stands for the quoted database name in statements that
@@ -237,6 +238,17 @@ func (p *postgres) isMissingDatabase(err error) bool {
 
 func (p *postgres) isMissingTable(err error) bool {
 	return pq.As(err, pqerror.UndefinedTable) != nil
+}
+
+// appendEvent inserts the event and advances the head in one statement:
+// over the network each round trip counts while the ledger lock is held.
+func (p *postgres) appendEvent(ctx context.Context, tx *sqlx.Tx, _ *queries, row eventRow) (bool, error) {
+	res, err := tx.NamedExecContext(ctx, p.q.AppendEvent, row)
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
 }
 
 func (p *postgres) isUniqueViolation(err error) bool {

@@ -232,20 +232,13 @@ func (tx *Tx) AppendEvent(ctx context.Context, e Event) (Event, bool, error) {
 	e.ID, e.PrevHash = lastID+1, lastHash
 	e.OccurredAt = e.OccurredAt.UTC().Truncate(time.Microsecond)
 	e.Hash = e.ChainHash()
-	res, err := tx.tx.NamedExecContext(ctx, tx.q.InsertEvent, newEventRow(e))
+	added, err := tx.dialect.appendEvent(ctx, tx.tx, tx.q, newEventRow(e))
 	if err != nil {
 		return Event{}, false, fmt.Errorf("append %s event: %w", e.Kind, err)
 	}
-	n, err := rowsAffected(res, "append event")
-	if err != nil {
-		return Event{}, false, err
-	}
-	if n == 0 { // the action was recorded before
+	if !added { // the action was recorded before
 		earlier, _, err := tx.EventByAction(ctx, e.ActionID)
 		return earlier, false, err
-	}
-	if _, err := tx.tx.ExecContext(ctx, tx.q.AdvanceLedger, e.ID, e.Hash); err != nil {
-		return Event{}, false, fmt.Errorf("advance the ledger head: %w", err)
 	}
 	return e, true, nil
 }
