@@ -63,11 +63,8 @@ func (a *action) give() (bool, time.Time, error) {
 // numbers under other addresses. It runs before the ledger append, whose
 // company-wide lock it need not hold.
 func (a *action) liftSuppressions(purpose string) error {
-	if err := a.tx.LiftSuppressions(a.ctx, a.subj.Address.CRMID, purpose); err != nil {
-		return err
-	}
 	ids := identifiers(a.subj.Address.Emails, a.subj.Address.Phones)
-	return a.tx.LiftSuppressionIdentifiers(a.ctx, slices.Sorted(maps.Keys(ids)), purpose)
+	return a.tx.LiftSuppressions(a.ctx, a.subj.Address.CRMID, purpose, slices.Sorted(maps.Keys(ids)))
 }
 
 // Withdraw withdraws the contact's consent at once, with an optional

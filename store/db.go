@@ -108,16 +108,15 @@ type retentionQueries struct {
 	StaleConsents            string `query:"stale-consents"`
 	SubjectFacts             string `query:"subject-facts"`
 
-	AddSuppression            string `query:"add-suppression"`
-	LiftSuppressions          string `query:"lift-suppressions"`
-	SuppressionsOf            string `query:"suppressions-of"`
-	SuppressionsIn            string `query:"suppressions-in"`
-	LiftSuppressionIdentifier string `query:"lift-suppression-identifier"`
-	NoteSuppressionNotice     string `query:"note-suppression-notice"`
-	AddressChannels           string `query:"address-channels"`
-	SuppressionsForReview     string `query:"suppressions-for-review"`
-	AddRecipientObjection     string `query:"add-recipient-objection"`
-	RecipientObjectionsOf     string `query:"recipient-objections-of"`
+	AddSuppression        string `query:"add-suppression"`
+	LiftSuppressions      string `query:"lift-suppressions"`
+	SuppressionsOf        string `query:"suppressions-of"`
+	SuppressionsIn        string `query:"suppressions-in"`
+	NoteSuppressionNotice string `query:"note-suppression-notice"`
+	AddressChannels       string `query:"address-channels"`
+	SuppressionsForReview string `query:"suppressions-for-review"`
+	AddRecipientObjection string `query:"add-recipient-objection"`
+	RecipientObjectionsOf string `query:"recipient-objections-of"`
 
 	ConsentsOf string `query:"consents-of"`
 	LinksOf    string `query:"links-of"`

@@ -696,10 +696,10 @@ func TestSuppressions(t *testing.T) {
 			t.Errorf("for review at %v: %d, %v; want %d", r.now, n, err, r.want)
 		}
 	}
-	inTx(t, db, func(tx *store.Tx) error { return tx.LiftSuppressions(ctx, "a1", "Akquisition") })
+	inTx(t, db, func(tx *store.Tx) error { return tx.LiftSuppressions(ctx, "a1", "Akquisition", nil) })
 	checkSuppressions(t, db, map[string][]store.Suppression{"a1": {newsletter}, "a2": {a2}})
 	inTx(t, db, func(tx *store.Tx) error {
-		return tx.LiftSuppressionIdentifiers(ctx, []string{other, mail}, "Akquisition")
+		return tx.LiftSuppressions(ctx, "a3", "Akquisition", []string{other, mail})
 	})
 	checkSuppressions(t, db, map[string][]store.Suppression{"a1": {newsletter}, "a2": nil})
 	for _, want := range []bool{true, false} {

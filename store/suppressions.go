@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -53,10 +54,15 @@ func (tx *Tx) AddSuppressions(ctx context.Context, entries []Suppression) error 
 	return nil
 }
 
-// LiftSuppressions removes the address's entries for scope: the person
-// consented again.
-func (tx *Tx) LiftSuppressions(ctx context.Context, addressID, scope string) error {
-	if _, err := tx.tx.ExecContext(ctx, tx.q.LiftSuppressions, addressID, scope); err != nil {
+// LiftSuppressions removes the entries of scope that consent given anew
+// by the address ends: its own, and those of its identifiers under other
+// addresses (the person came back as another contact).
+func (tx *Tx) LiftSuppressions(ctx context.Context, addressID, scope string, identifiers []string) error {
+	ids, err := json.Marshal(append([]string{}, identifiers...))
+	if err != nil {
+		return fmt.Errorf("lift suppression entries: %w", err)
+	}
+	if _, err := tx.tx.ExecContext(ctx, tx.q.LiftSuppressions, addressID, scope, string(ids)); err != nil {
 		return fmt.Errorf("lift suppression entries of address %q: %w", addressID, err)
 	}
 	return nil
@@ -84,17 +90,6 @@ func (db *DB) SuppressionsIn(ctx context.Context, scope string) ([]Suppression, 
 		out[i] = out[i].utc()
 	}
 	return out, nil
-}
-
-// LiftSuppressionIdentifiers removes the entries of scope for these
-// identifiers: the person consented again, maybe as a new CRM contact.
-func (tx *Tx) LiftSuppressionIdentifiers(ctx context.Context, identifiers []string, scope string) error {
-	for _, id := range identifiers {
-		if _, err := tx.tx.ExecContext(ctx, tx.q.LiftSuppressionIdentifier, id, scope); err != nil {
-			return fmt.Errorf("lift suppression entries: %w", err)
-		}
-	}
-	return nil
 }
 
 // NoteSuppressionNotice records that the broker of address was told of

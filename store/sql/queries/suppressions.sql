@@ -5,12 +5,6 @@ INSERT INTO suppressions (address_id, kind, identifier, scope, created_at, revie
 VALUES ($1, $2, $3, $4, $5, $6, $7)
 ON CONFLICT (identifier, scope) DO NOTHING;
 
--- name: lift-suppressions
-DELETE FROM suppressions WHERE address_id = $1 AND scope = $2;
-
--- name: lift-suppression-identifier
-DELETE FROM suppressions WHERE identifier = $1 AND scope = $2;
-
 -- name: suppressions-of
 SELECT id, address_id, kind, identifier, scope, created_at, review_at, event_id
 FROM suppressions
