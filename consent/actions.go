@@ -174,12 +174,11 @@ func (a *action) event(kind string, details any, after func(store.Event) error) 
 	return nil
 }
 
-// putConsent stores st as caused by the event it runs after.
-func (a *action) putConsent(st store.ConsentState) func(store.Event) error {
-	return func(ev store.Event) error {
-		st.LastEventID = ev.ID
-		return a.tx.PutConsent(a.ctx, st)
-	}
+// putConsent stores st. It runs before the event that causes it, outside
+// the ledger lock; appending that event points the consent at it
+// (LastEventID).
+func (a *action) putConsent(st store.ConsentState) error {
+	return a.tx.PutConsent(a.ctx, st)
 }
 
 // consent is the subject's consent to the company's purpose; nil for none.

@@ -51,7 +51,10 @@ func (a *action) give() (bool, time.Time, error) {
 	if err := a.liftSuppressions(st.Purpose); err != nil {
 		return false, time.Time{}, err
 	}
-	if err := a.event(store.EventGiven, struct{}{}, a.putConsent(st)); err != nil {
+	if err := a.putConsent(st); err != nil {
+		return false, time.Time{}, err
+	}
+	if err := a.event(store.EventGiven, struct{}{}, nil); err != nil {
 		return false, time.Time{}, err
 	}
 	a.out.addPatch(a.s.m.ConsentPatch(fields))
@@ -93,8 +96,11 @@ func (s *Service) Withdraw(ctx context.Context, subj *Subject, req Request, c Cl
 		if err != nil {
 			return Outcome{}, err
 		}
+		if err := a.putConsent(st); err != nil {
+			return Outcome{}, err
+		}
 		details := requestDetails(req, map[string]any{})
-		if err := a.event(store.EventWithdrawn, details, a.afterWithdrawal(st, req)); err != nil {
+		if err := a.event(store.EventWithdrawn, details, a.afterWithdrawal(req)); err != nil {
 			return Outcome{}, err
 		}
 		return a.done(), a.out.activity(a.broker(), SubjectWithdrawn, a.withdrawnText(req))
@@ -112,13 +118,10 @@ func requestDetails(req Request, details map[string]any) map[string]any {
 	return details
 }
 
-// afterWithdrawal stores what a withdrawal caused, once its event has an
-// id: the consent state, suppression entries and recipient objections.
-func (a *action) afterWithdrawal(st store.ConsentState, req Request) func(store.Event) error {
+// afterWithdrawal stores what a withdrawal caused that names its event:
+// suppression entries and recipient objections.
+func (a *action) afterWithdrawal(req Request) func(store.Event) error {
 	return func(ev store.Event) error {
-		if err := a.putConsent(st)(ev); err != nil {
-			return err
-		}
 		if err := a.tx.AddSuppressions(a.ctx, a.suppressions(ev.ID)); err != nil {
 			return err
 		}
@@ -194,7 +197,10 @@ func (a *action) requestDeletion(req Request) (Outcome, error) {
 	}
 	r.Evaluation = evaluation(decision)
 	details := requestDetails(req, map[string]any{"due": r.DueAt.Format(time.DateOnly), "verdict": r.Verdict})
-	if err := a.event(store.EventDeletionRequested, details, a.openErasure(st, r, req)); err != nil {
+	if err := a.putConsent(st); err != nil {
+		return Outcome{}, err
+	}
+	if err := a.event(store.EventDeletionRequested, details, a.openErasure(r, req)); err != nil {
 		return Outcome{}, err
 	}
 	out := a.done()
@@ -212,12 +218,11 @@ func (a *action) evaluate(st *store.ConsentState, requested time.Time) (retentio
 	return a.s.policy.Evaluate(a.subj.Address.CRMID, retentionFacts(sf, st, &requested), a.at), nil
 }
 
-// openErasure stores the withdrawn state, its suppression entries and
-// objections, and opens the deletion request, all caused by the event it
-// runs after.
-func (a *action) openErasure(st store.ConsentState, r store.ErasureRequest, req Request) func(store.Event) error {
+// openErasure stores the withdrawal's suppression entries and objections
+// and opens the deletion request, all caused by the event it runs after.
+func (a *action) openErasure(r store.ErasureRequest, req Request) func(store.Event) error {
 	return func(ev store.Event) error {
-		if err := a.afterWithdrawal(st, req)(ev); err != nil {
+		if err := a.afterWithdrawal(req)(ev); err != nil {
 			return err
 		}
 		r.EventID = ev.ID

@@ -129,6 +129,7 @@ func TestDeletionRequestFromRequestToPrunedProof(t *testing.T) {
 	if n := f.count("SELECT COUNT(*) FROM suppressions WHERE address_id = 'a-vertrag'"); n != 3 {
 		t.Errorf("%d suppression entries, want one per e-mail address and phone number (3)", n)
 	}
+	f.assertConsentPointsAtLastEvent("a-vertrag")
 
 	reminders := []struct {
 		at   time.Time
@@ -251,6 +252,7 @@ func TestWithdrawalSuppressesUntilConsentIsGivenAgain(t *testing.T) {
 	if n := f.count("SELECT COUNT(*) FROM suppressions WHERE address_id = 'a-frei'"); n != 3 {
 		t.Errorf("%d suppression entries after the withdrawal, want 3", n)
 	}
+	f.assertConsentPointsAtLastEvent("a-frei")
 	if n := f.count("SELECT COUNT(*) FROM recipient_objections WHERE address_id = 'a-frei' AND purpose = 'Finanzierungsangebote'"); n != 1 {
 		t.Errorf("%d objections, want 1", n)
 	}
@@ -351,5 +353,16 @@ func TestReturningContactMatchesSuppression(t *testing.T) {
 	}
 	if n := f.count("SELECT COUNT(*) FROM suppressions WHERE kind = 'email' AND address_id = 'a-frei'"); n != 1 {
 		t.Errorf("%d e-mail entries of the old contact left, want 1 (buero@ only)", n)
+	}
+}
+
+// assertConsentPointsAtLastEvent checks that the address's consent names
+// its last ledger event as its proof.
+func (f *fixture) assertConsentPointsAtLastEvent(addressID string) {
+	f.t.Helper()
+	c, ok, err := f.db.Consent(f.t.Context(), addressID, f.svc.Settings().Purpose)
+	events := f.events(addressID)
+	if err != nil || !ok || len(events) == 0 || c.LastEventID != events[len(events)-1].ID {
+		f.t.Errorf("consent of %s points at event %d (%v, %v); its last event is %+v", addressID, c.LastEventID, ok, err, events)
 	}
 }

@@ -61,6 +61,7 @@ type queries struct {
 	LockLedger    string `query:"lock-ledger"`
 	LockAddress   string `query:"lock-address"`
 	AdvanceLedger string `query:"advance-ledger"`
+	PointConsent  string `query:"point-consent"`
 	LedgerHead    string `query:"ledger-head"`
 	InsertEvent   string `query:"insert-event"`
 	EventByAction string `query:"event-by-action"`

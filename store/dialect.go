@@ -48,10 +48,10 @@ type dialect interface {
 	// this or any other process, until release is called.
 	tryLock(ctx context.Context, db *DB, name string) (release func(), ok bool, err error)
 
-	// appendEvent inserts a ledger event and moves the ledger head to it,
-	// under the ledger lock; false when the event's action id was recorded
-	// before, and then nothing changed.
-	appendEvent(ctx context.Context, tx *sqlx.Tx, q *queries, row eventRow) (bool, error)
+	// appendEvent takes the ledger lock until tx ends, chains e to the head
+	// (ID, PrevHash, Hash), inserts it and moves the head to it; false when
+	// the event's action id was recorded before, and then nothing changed.
+	appendEvent(ctx context.Context, tx *Tx, e Event) (Event, bool, error)
 
 	// isMissingDatabase tells whether err says the database does not exist.
 	isMissingDatabase(err error) bool

@@ -240,15 +240,36 @@ func (p *postgres) isMissingTable(err error) bool {
 	return pq.As(err, pqerror.UndefinedTable) != nil
 }
 
-// appendEvent inserts the event and advances the head in one statement:
-// over the network each round trip counts while the ledger lock is held.
-func (p *postgres) appendEvent(ctx context.Context, tx *sqlx.Tx, _ *queries, row eventRow) (bool, error) {
-	res, err := tx.NamedExecContext(ctx, p.q.AppendEvent, row)
+// appendEvent does in one statement what chainEvent does in three: the
+// ledger lock is held until commit, so each round trip under it limits how
+// many actions per second a company can record. The server chains the event
+// as ChainHash does, from the canonical JSON with the id it takes; the hash
+// it computed is checked against Go's.
+func (p *postgres) appendEvent(ctx context.Context, tx *Tx, e Event) (Event, bool, error) {
+	e.ID = 0
+	args := appendArgs{eventRow: newEventRow(e), Canon: string(e.canonical())}
+	rows, err := sqlx.NamedQueryContext(ctx, tx.tx, p.q.AppendEvent, args)
 	if err != nil {
-		return false, err
+		return Event{}, false, err
 	}
-	n, err := res.RowsAffected()
-	return n == 1, err
+	defer func() { _ = rows.Close() }()
+	if !rows.Next() {
+		return Event{}, false, rows.Err() // the action was recorded before
+	}
+	if err := rows.Scan(&e.ID, &e.PrevHash, &e.Hash); err != nil {
+		return Event{}, false, err
+	}
+	if want := e.ChainHash(); e.Hash != want {
+		return Event{}, false, fmt.Errorf("the database chained event %d to hash %s, consentd computes %s", e.ID, e.Hash, want)
+	}
+	return e, true, rows.Close()
+}
+
+// appendArgs are the parameters of append-event: the event as stored and
+// its canonical JSON with id 0, which the statement replaces by the id.
+type appendArgs struct {
+	eventRow
+	Canon string `db:"canon"`
 }
 
 func (p *postgres) isUniqueViolation(err error) bool {

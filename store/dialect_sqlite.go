@@ -192,18 +192,10 @@ func (s *sqliteDialect) isMissingDatabase(err error) bool {
 	return errors.As(err, &e) && e.Code()&0xff == sqlite3.SQLITE_CANTOPEN
 }
 
-// appendEvent inserts the event, then advances the head: in-process, two
-// statements cost no more than one.
-func (s *sqliteDialect) appendEvent(ctx context.Context, tx *sqlx.Tx, q *queries, row eventRow) (bool, error) {
-	res, err := tx.NamedExecContext(ctx, q.InsertEvent, row)
-	if err != nil {
-		return false, err
-	}
-	if n, err := res.RowsAffected(); err != nil || n == 0 {
-		return false, err
-	}
-	_, err = tx.ExecContext(ctx, q.AdvanceLedger, row.ID, row.Hash)
-	return err == nil, err
+// appendEvent takes three statements: in process they cost no more than
+// one.
+func (s *sqliteDialect) appendEvent(ctx context.Context, tx *Tx, e Event) (Event, bool, error) {
+	return tx.chainEvent(ctx, e)
 }
 
 func (s *sqliteDialect) isUniqueViolation(err error) bool {

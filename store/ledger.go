@@ -93,6 +93,14 @@ type canonicalEvent struct {
 // occurred_at in RFC 3339 with nanoseconds in UTC, channel, link_id,
 // client_ip, user_agent, details, action_id, in that order).
 func (e Event) ChainHash() string {
+	h := sha256.New()
+	h.Write([]byte(e.PrevHash + "\n"))
+	h.Write(e.canonical())
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// canonical is the JSON of the stored fields that the hash covers.
+func (e Event) canonical() []byte {
 	canon, err := json.Marshal(canonicalEvent{
 		ID: e.ID, Company: e.Company, AddressID: e.AddressID, Kind: e.Kind, Purpose: e.Purpose,
 		Source: e.Source, TextVersion: e.TextVersion, TextSHA256: e.TextSHA256,
@@ -102,10 +110,7 @@ func (e Event) ChainHash() string {
 	if err != nil {
 		panic(fmt.Sprintf("store: encode event: %v", err)) // strings and numbers always encode
 	}
-	h := sha256.New()
-	h.Write([]byte(e.PrevHash + "\n"))
-	h.Write(canon)
-	return hex.EncodeToString(h.Sum(nil))
+	return canon
 }
 
 // eventRow is an event as consent_events holds it.
@@ -214,7 +219,9 @@ func (tx *Tx) EventByAction(ctx context.Context, actionID string) (Event, bool, 
 }
 
 // AppendEvent adds e to the end of the ledger, filling in ID, PrevHash and
-// Hash, and returns it as stored (OccurredAt cut to microseconds, UTC).
+// Hash, and returns it as stored (OccurredAt cut to microseconds, UTC). An
+// event with a purpose becomes the last event of the address's consent to
+// that purpose, if one is stored.
 // When an event with e.ActionID exists already, nothing is added and that
 // earlier event is returned with false. It holds the ledger lock until the
 // transaction ends: append as the last thing a transaction does.
@@ -225,20 +232,43 @@ func (tx *Tx) AppendEvent(ctx context.Context, e Event) (Event, bool, error) {
 	if err := validateEvent(e); err != nil {
 		return Event{}, false, fmt.Errorf("append event: %w", err)
 	}
-	lastID, lastHash, err := tx.lockLedger(ctx)
-	if err != nil {
-		return Event{}, false, err
-	}
-	e.ID, e.PrevHash = lastID+1, lastHash
 	e.OccurredAt = e.OccurredAt.UTC().Truncate(time.Microsecond)
-	e.Hash = e.ChainHash()
-	added, err := tx.dialect.appendEvent(ctx, tx.tx, tx.q, newEventRow(e))
+	stored, added, err := tx.dialect.appendEvent(ctx, tx, e)
 	if err != nil {
 		return Event{}, false, fmt.Errorf("append %s event: %w", e.Kind, err)
 	}
 	if !added { // the action was recorded before
 		earlier, _, err := tx.EventByAction(ctx, e.ActionID)
 		return earlier, false, err
+	}
+	return stored, true, nil
+}
+
+// chainEvent appends e statement by statement: lock and read the head,
+// insert the event chained to it, point the consent it is about (an event
+// with a purpose) at it, advance the head. False when the event's action
+// was recorded before; nothing changed then.
+func (tx *Tx) chainEvent(ctx context.Context, e Event) (Event, bool, error) {
+	lastID, lastHash, err := tx.lockLedger(ctx)
+	if err != nil {
+		return Event{}, false, err
+	}
+	e.ID, e.PrevHash = lastID+1, lastHash
+	e.Hash = e.ChainHash()
+	res, err := tx.tx.NamedExecContext(ctx, tx.q.InsertEvent, newEventRow(e))
+	if err != nil {
+		return Event{}, false, err
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return Event{}, false, err
+	}
+	if e.Purpose != "" {
+		if _, err := tx.tx.ExecContext(ctx, tx.q.PointConsent, e.ID, e.AddressID, e.Purpose); err != nil {
+			return Event{}, false, fmt.Errorf("point the consent at its event: %w", err)
+		}
+	}
+	if _, err := tx.tx.ExecContext(ctx, tx.q.AdvanceLedger, e.ID, e.Hash); err != nil {
+		return Event{}, false, fmt.Errorf("advance the ledger head: %w", err)
 	}
 	return e, true, nil
 }

@@ -6,6 +6,11 @@ UPDATE ledger_head
 SET last_id = $1, last_hash = $2
 WHERE id = 1;
 
+-- name: point-consent
+-- An event about a consent (one with a purpose) is the consent's last.
+UPDATE consents SET last_event_id = $1
+WHERE address_id = $2 AND purpose = $3;
+
 -- name: ledger-head
 SELECT last_id, last_hash FROM ledger_head WHERE id = 1;
 
