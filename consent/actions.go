@@ -58,7 +58,7 @@ func (s *Service) act(ctx context.Context, kind string, subj *Subject, c Client,
 	var out Outcome
 	err = s.db.InTx(ctx, func(tx *store.Tx) error {
 		a := &action{ctx: ctx, s: s, tx: tx, subj: subj, kind: kind, client: client, actionID: actionID, at: s.clock()}
-		a.out = writes{s: s, address: subj.Address.CRMID, at: a.at, ref: randomRef()}
+		a.out = s.newWrites(subj.Address.CRMID, a.at)
 		var runErr error
 		out, runErr = a.run(fn)
 		return runErr

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/consentd/consentd/mapping"
-	"github.com/consentd/consentd/retention"
 	"github.com/consentd/consentd/store"
 )
 
@@ -191,31 +190,21 @@ func (a *action) requestDeletion(req Request) (Outcome, error) {
 	}
 	r := store.ErasureRequest{AddressID: st.AddressID, Channel: a.client.channel, Reason: req.Reason,
 		ReceivedAt: a.at, DueAt: a.s.policy.DueDate(a.at), NotifiedAt: &a.at}
-	decision, err := a.evaluate(&st, a.at)
+	if err := a.putConsent(st); err != nil {
+		return Outcome{}, err
+	}
+	decision, _, err := a.s.decide(a.ctx, a.tx, st.AddressID, &a.at, a.at)
 	if err != nil {
 		return Outcome{}, err
 	}
 	r.Evaluation = evaluation(decision)
 	details := requestDetails(req, map[string]any{"due": r.DueAt.Format(time.DateOnly), "verdict": r.Verdict})
-	if err := a.putConsent(st); err != nil {
-		return Outcome{}, err
-	}
 	if err := a.event(store.EventDeletionRequested, details, a.openErasure(r, req)); err != nil {
 		return Outcome{}, err
 	}
 	out := a.done()
 	out.Due = &r.DueAt
 	return out, a.notifyDeletion(r, req)
-}
-
-// evaluate applies the retention rules to the subject as this action
-// leaves it.
-func (a *action) evaluate(st *store.ConsentState, requested time.Time) (retention.Decision, error) {
-	sf, _, err := a.tx.SubjectFacts(a.ctx, a.subj.Address.CRMID)
-	if err != nil {
-		return retention.Decision{}, err
-	}
-	return a.s.policy.Evaluate(a.subj.Address.CRMID, retentionFacts(sf, st, &requested), a.at), nil
 }
 
 // openErasure stores the withdrawal's suppression entries and objections

@@ -5,6 +5,8 @@ import (
 	"encoding/hex"
 	"strings"
 	"unicode"
+
+	"github.com/consentd/consentd/store"
 )
 
 // identifier is the suppression identifier of an e-mail address or phone
@@ -13,7 +15,7 @@ import (
 // It is "" for a value with nothing to identify.
 func identifier(kind, value string) string {
 	var norm string
-	if kind == "email" {
+	if kind == store.SuppressEmail {
 		norm = strings.ToLower(strings.TrimSpace(value))
 	} else {
 		norm = phoneDigits(value)

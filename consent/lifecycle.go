@@ -169,24 +169,15 @@ func (s *Service) RecordErasure(ctx context.Context, addressID, channel, reason 
 // EvaluateAddress applies the retention rules to a mirrored contact as of
 // now, for an admin to see why a request is restricted or held.
 func (s *Service) EvaluateAddress(ctx context.Context, addressID string) (retention.Decision, error) {
-	sf, ok, err := s.db.SubjectFacts(ctx, addressID)
-	if err != nil {
-		return retention.Decision{}, err
-	}
-	if !ok {
-		return retention.Decision{}, ErrUnknownAddress
-	}
-	var st *store.ConsentState
-	if c, found, err := s.db.Consent(ctx, addressID, s.set.Purpose); err != nil {
-		return retention.Decision{}, err
-	} else if found {
-		st = &c
-	}
 	var requested *time.Time
 	if r, open, err := s.db.OpenErasure(ctx, addressID); err != nil {
 		return retention.Decision{}, err
 	} else if open {
 		requested = &r.ReceivedAt
 	}
-	return s.policy.Evaluate(addressID, retentionFacts(sf, st, requested), s.clock()), nil
+	d, ok, err := s.decide(ctx, s.db, addressID, requested, s.clock())
+	if err == nil && !ok {
+		err = ErrUnknownAddress
+	}
+	return d, err
 }

@@ -62,6 +62,12 @@ type writes struct {
 	rows    []store.OutboxRow
 }
 
+// newWrites starts the CRM writes about an address made at at, with a
+// fresh ref for their keys.
+func (s *Service) newWrites(address string, at time.Time) writes {
+	return writes{s: s, address: address, at: at, ref: randomRef()}
+}
+
 // addPatch merges fields into the action's patch.
 func (w *writes) addPatch(fields map[string][]any) {
 	if len(fields) == 0 {
@@ -123,6 +129,16 @@ func (w *writes) activityFor(user, also, subject, description string) error {
 	a := connector.Activity{Type: w.s.set.ActivityType, Subject: subject, Description: description,
 		Date: w.at.UnixMilli(), ResponsibleUser: user, Entities: refs}
 	return w.add(OutboxActivity, ActivityPayload{Activity: a})
+}
+
+// officerCopy queues a copy of an activity for the company's
+// data-protection officer; nothing when it has none.
+func (w *writes) officerCopy(subject, description string) error {
+	set := w.s.set
+	if set.DPOUser == "" && set.DPOContact == "" {
+		return nil
+	}
+	return w.activityFor(set.DPOUser, set.DPOContact, subject+" (Kopie für Datenschutz)", description)
 }
 
 // all is the rows to enqueue: the patch first, so the CRM shows the new

@@ -83,15 +83,15 @@ func (s *Service) sendReminder(ctx context.Context, r store.ErasureRequest, i in
 		if err != nil {
 			return err
 		}
-		w := writes{s: s, address: r.AddressID, at: now, ref: randomRef()}
+		w := s.newWrites(r.AddressID, now)
 		rem := reminders[i]
 		text := lines(fmt.Sprintf(rem.intro, germanDate(r.ReceivedAt), germanDate(r.DueAt)),
 			"Eingang", germanTime(r.ReceivedAt), "Frist", germanDate(r.DueAt), "Kanal", channelNames[r.Channel]) + "\n\n" + ev.Text
 		if err := w.activity(s.brokerOf(a.ResponsibleUser), rem.subject, text); err != nil {
 			return err
 		}
-		if rem.step == store.StepOverdue && (s.set.DPOUser != "" || s.set.DPOContact != "") {
-			if err := w.activityFor(s.set.DPOUser, s.set.DPOContact, rem.subject+" (Kopie für Datenschutz)", text); err != nil {
+		if rem.step == store.StepOverdue {
+			if err := w.officerCopy(rem.subject, text); err != nil {
 				return err
 			}
 		}
@@ -120,19 +120,11 @@ func markSteps(ctx context.Context, tx *store.Tx, id int64, i int, now time.Time
 // and stores the result: a period may have run out since, or a legal hold
 // been placed.
 func (s *Service) reevaluate(ctx context.Context, tx *store.Tx, r store.ErasureRequest, now time.Time) (store.Evaluation, error) {
-	sf, _, err := tx.SubjectFacts(ctx, r.AddressID)
+	d, _, err := s.decide(ctx, tx, r.AddressID, &r.ReceivedAt, now)
 	if err != nil {
 		return store.Evaluation{}, err
 	}
-	c, ok, err := tx.Consent(ctx, r.AddressID, s.set.Purpose)
-	if err != nil {
-		return store.Evaluation{}, err
-	}
-	var st *store.ConsentState
-	if ok {
-		st = &c
-	}
-	ev := evaluation(s.policy.Evaluate(r.AddressID, retentionFacts(sf, st, &r.ReceivedAt), now))
+	ev := evaluation(d)
 	return ev, tx.EvaluateErasure(ctx, r.ID, ev)
 }
 

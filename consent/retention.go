@@ -1,6 +1,7 @@
 package consent
 
 import (
+	"context"
 	"maps"
 	"slices"
 	"strings"
@@ -91,6 +92,32 @@ func setDate(f retention.Facts, name string, t *time.Time) {
 	if t != nil && !t.IsZero() {
 		f[name] = t.UTC().Format(time.RFC3339)
 	}
+}
+
+// factSource reads what the retention rules need of a contact; both a
+// company's database and a transaction on it are one.
+type factSource interface {
+	SubjectFacts(ctx context.Context, addressID string) (store.SubjectFacts, bool, error)
+	Consent(ctx context.Context, addressID, purpose string) (store.ConsentState, bool, error)
+}
+
+// decide applies the retention rules at now to a contact as src holds it;
+// requested is when its deletion request came, nil for none. ok is false
+// when the mirror holds no such live contact.
+func (s *Service) decide(ctx context.Context, src factSource, addressID string, requested *time.Time, now time.Time) (d retention.Decision, ok bool, err error) {
+	sf, ok, err := src.SubjectFacts(ctx, addressID)
+	if err != nil || !ok {
+		return retention.Decision{}, false, err
+	}
+	c, found, err := src.Consent(ctx, addressID, s.set.Purpose)
+	if err != nil {
+		return retention.Decision{}, false, err
+	}
+	var st *store.ConsentState
+	if found {
+		st = &c
+	}
+	return s.policy.Evaluate(addressID, retentionFacts(sf, st, requested), now), true, nil
 }
 
 // evaluation is what a decision means for a deletion request.

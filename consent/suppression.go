@@ -90,7 +90,7 @@ func (s *Service) warnAddress(ctx context.Context, a store.AddressChannels, entr
 		if len(fresh) == 0 {
 			return nil
 		}
-		w := writes{s: s, address: a.CRMID, at: now, ref: randomRef()}
+		w := s.newWrites(a.CRMID, now)
 		if err := w.activity(s.brokerOf(a.ResponsibleUser), SubjectSuppressed, suppressionText(fresh[0])); err != nil {
 			return err
 		}

@@ -67,11 +67,7 @@ func (a *action) notifyDeletion(r store.ErasureRequest, req Request) error {
 	if err := a.out.activity(a.broker(), SubjectDeletion, text); err != nil {
 		return err
 	}
-	set := a.s.set
-	if set.DPOUser == "" && set.DPOContact == "" {
-		return nil
-	}
-	return a.out.activityFor(set.DPOUser, set.DPOContact, SubjectDeletion+" (Kopie für Datenschutz)", text)
+	return a.out.officerCopy(SubjectDeletion, text)
 }
 
 func (a *action) deletionText(r store.ErasureRequest, req Request) string {
