@@ -124,7 +124,7 @@ func (a *app) consentService(ctx context.Context, c *configs.Company) (*consent.
 	if err != nil {
 		return nil, err
 	}
-	return consent.NewService(db, c.Mapping, consentSettings(a.cfg.HTTP, c), a.now), nil
+	return a.serviceOn(db, c), nil
 }
 
 // consentSettings takes the consent settings from the validated config,

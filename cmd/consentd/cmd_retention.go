@@ -54,11 +54,11 @@ func (a *app) runRetention(ctx context.Context, slug string) error {
 		lines = map[string]string{}
 	)
 	err := a.eachCompany(ctx, slug, func(ctx context.Context, c *configs.Company) error {
-		db, err := a.stores.Open(ctx, c.Slug)
+		svc, err := a.consentService(ctx, c)
 		if err != nil {
 			return err
 		}
-		rep, err := a.serviceOn(db, c).RunRetention(ctx)
+		rep, err := svc.RunRetention(ctx)
 		logRetention(a.companyLog(c), rep, err)
 		mu.Lock()
 		lines[c.Slug] = retentionLine(c.Slug, rep)
