@@ -35,7 +35,8 @@ var formChoices = []choiceSpec{
 	{"correct", "salutation", salutations, false},
 	{"profile", "marketingType", consent.MarketingTypes, false},
 	{"profile", "estateTypes", consent.EstateTypes, true},
-	// Each company names its own recipients; none is rendered at start.
+	// Each company names its own recipients: none is rendered at start, and
+	// each name is its own label.
 	{"withdraw", "recipients", nil, true},
 	{"delete", "recipients", nil, true},
 }
@@ -59,12 +60,13 @@ type statics struct {
 	fields  map[string]*fieldStatic
 	choices map[choiceKey]template.HTML
 	multi   map[string]bool // by form.group
+	named   map[string]bool // by form.group: each value is its own label (a company's recipients)
 	buffers *sync.Pool
 }
 
 func buildStatics(c *catalog, set *template.Template, buffers *sync.Pool) (*statics, error) {
 	st := &statics{c: c, set: set, fields: map[string]*fieldStatic{}, choices: map[choiceKey]template.HTML{},
-		multi: map[string]bool{}, buffers: buffers}
+		multi: map[string]bool{}, named: map[string]bool{}, buffers: buffers}
 	for form, specs := range formFields {
 		for _, spec := range specs {
 			f, err := st.renderField(form, spec)
@@ -76,6 +78,7 @@ func buildStatics(c *catalog, set *template.Template, buffers *sync.Pool) (*stat
 	}
 	for _, g := range formChoices {
 		st.multi[g.form+"."+g.name] = g.multi
+		st.named[g.form+"."+g.name] = g.values == nil
 		for _, value := range g.values {
 			for _, checked := range []bool{false, true} {
 				html, err := st.render("choice", st.newChoice(g.form, g.name, value, checked))
@@ -125,9 +128,11 @@ func (st *statics) choice(form, group, value string, checked bool) choiceItem {
 }
 
 func (st *statics) newChoice(form, group, value string, checked bool) choice {
-	label, err := st.c.text("choice." + group + "." + value)
-	if err != nil {
-		label = value // a value the CRM holds that the page has no word for
+	label := value // a company's own value, or one the CRM holds that the page has no word for
+	if !st.named[form+"."+group] {
+		if text, err := st.c.text("choice." + group + "." + value); err == nil {
+			label = text
+		}
 	}
 	return choice{ID: choiceID("f-"+form+"-"+group, value), Name: group, Value: value, Label: label,
 		Multi: st.multi[form+"."+group], Checked: checked}
