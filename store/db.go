@@ -132,7 +132,6 @@ type DB struct {
 	q        *queries
 	dialect  dialect
 	log      zerolog.Logger
-	stmts    statements // the consent page's reads, prepared on pool
 }
 
 // Tx is a transaction on one company's database.

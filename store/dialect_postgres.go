@@ -113,9 +113,9 @@ func (p *postgres) close() error {
 	return p.pool.Close()
 }
 
-// openCompany opens a company's pool. Its statements with parameters go to
-// the server in one round trip (lib/pq's binary_parameters) instead of a
-// parse and then an execute; only []byte parameters travel differently (as
+// openCompany opens a company's pool. A statement's first run goes to the
+// server in one round trip (lib/pq's binary_parameters) instead of a parse
+// and then an execute; only []byte parameters travel differently (as
 // binary), and the schema has no bytea column they could be meant for.
 func (p *postgres) openCompany(database string) (*sqlx.DB, error) {
 	cfg := p.admin.Clone()
@@ -124,12 +124,14 @@ func (p *postgres) openCompany(database string) (*sqlx.DB, error) {
 	return p.open(cfg)
 }
 
+// open opens a pool whose connections prepare each statement with
+// parameters once (cachingConnector).
 func (p *postgres) open(cfg pq.Config) (*sqlx.DB, error) {
 	connector, err := pq.NewConnectorConfig(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("set up PostgreSQL connections: %w", err)
 	}
-	return sqlx.NewDb(sql.OpenDB(connector), "postgres"), nil
+	return sqlx.NewDb(sql.OpenDB(cachingConnector{connector}), "postgres"), nil
 }
 
 func (p *postgres) createDatabase(ctx context.Context, database string) (bool, error) {

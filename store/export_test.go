@@ -42,3 +42,7 @@ func EmbeddedMigrationsWith(extra map[string]string) (fs.FS, error) {
 	}
 	return fsys, nil
 }
+
+// MaxCachedStatements is how many statements a PostgreSQL connection keeps
+// prepared.
+const MaxCachedStatements = maxCachedStatements

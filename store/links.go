@@ -80,19 +80,15 @@ type linkSubjectRow struct {
 
 // LinkSubject returns the working link whose token hashes to tokenHash
 // (hex SHA-256), with its contact's address, consent for purpose, open
-// deletion request and search profiles, in one query on a prepared
-// statement: one round trip. ok is false when no link has that hash, when
-// it is revoked and when the CRM deleted its address: one indexed lookup in
-// every case, so the answer takes the same time whatever the reason.
+// deletion request and search profiles, in one query: one round trip. ok
+// is false when no link has that hash, when it is revoked and when the CRM
+// deleted its address: one indexed lookup in every case, so the answer
+// takes the same time whatever the reason.
 func (db *DB) LinkSubject(ctx context.Context, tokenHash, purpose string) (LinkSubject, bool, error) {
 	if checkText("token hash", tokenHash) != nil || checkText("purpose", purpose) != nil {
 		return LinkSubject{}, false, nil // such text cannot be stored, so nothing matches it
 	}
-	stmt, err := db.prepared(ctx, db.q.LinkSubject)
-	if err != nil {
-		return LinkSubject{}, false, fmt.Errorf("look up link: %w", err)
-	}
-	rows, err := stmt.QueryxContext(ctx, tokenHash, purpose)
+	rows, err := db.pool.QueryxContext(ctx, db.q.LinkSubject, tokenHash, purpose)
 	if err != nil {
 		return LinkSubject{}, false, fmt.Errorf("look up link: %w", err)
 	}

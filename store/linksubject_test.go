@@ -74,10 +74,10 @@ func TestLinkSubjectOfAContactWithoutProfiles(t *testing.T) {
 	}
 }
 
-// The lookup runs on a statement prepared once per pool; closing the
-// pool's idle connections, as the connection budget does to a company
-// nobody works for, closes it on the server, and the next lookup prepares
-// it again.
+// On PostgreSQL the lookup runs on a statement prepared once per
+// connection; closing the pool's idle connections, as the connection budget
+// does to a company nobody works for, closes it on the server, and the next
+// lookup prepares it again.
 func TestLinkSubjectAfterIdleConnectionsClosed(t *testing.T) {
 	t.Parallel()
 	m := storetest.Manager(t)

@@ -1,41 +1,10 @@
 package store
 
 import (
-	"context"
 	"fmt"
-	"sync"
 
 	"github.com/jmoiron/sqlx"
 )
-
-// statements holds a company pool's prepared statements by query text. A
-// prepared statement runs in one round trip and skips the server's parsing;
-// database/sql prepares it again on each connection it runs on and closes it
-// with that connection, so closing the pool (Manager.Close, Drop) or its idle
-// connections (CloseIdle) closes its statements too.
-type statements struct {
-	mu     sync.Mutex
-	byText map[string]*sqlx.Stmt
-}
-
-// prepared returns query prepared on the company's pool, preparing it on
-// first use. A statement that fails to prepare is tried again next time.
-func (db *DB) prepared(ctx context.Context, query string) (*sqlx.Stmt, error) {
-	db.stmts.mu.Lock()
-	defer db.stmts.mu.Unlock()
-	if stmt, ok := db.stmts.byText[query]; ok {
-		return stmt, nil
-	}
-	stmt, err := db.pool.PreparexContext(ctx, query)
-	if err != nil {
-		return nil, fmt.Errorf("prepare statement: %w", err)
-	}
-	if db.stmts.byText == nil {
-		db.stmts.byText = map[string]*sqlx.Stmt{}
-	}
-	db.stmts.byText[query] = stmt
-	return stmt, nil
-}
 
 // CloseIdle closes the idle connections of the company's pool, if it has
 // one open, so that a company nobody is working for holds no connection to
