@@ -28,6 +28,8 @@ type app struct {
 	stdout io.Writer
 	stderr io.Writer
 	now    func() time.Time
+	// lookupEnv reads the process environment, as Main.LookupEnv does.
+	lookupEnv func(string) (string, bool)
 
 	// reloadConfig reads the config file again, for serve's SIGHUP.
 	reloadConfig func() (*configs.Config, error)
@@ -48,7 +50,7 @@ func newApp(m *Main, cfg *configs.Config) (*app, error) {
 	if err != nil {
 		return nil, fmt.Errorf("database settings: %w", err)
 	}
-	return &app{cfg: cfg, log: log, stores: stores, stdout: m.Stdout, stderr: m.Stderr, now: m.Now,
+	return &app{cfg: cfg, log: log, stores: stores, stdout: m.Stdout, stderr: m.Stderr, now: m.Now, lookupEnv: m.LookupEnv,
 		reloadConfig: func() (*configs.Config, error) { return configs.Load(m.configPath, m.LookupEnv) },
 		listening:    m.listening}, nil
 }

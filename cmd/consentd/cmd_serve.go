@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	gosync "sync"
 	"sync/atomic"
 	"syscall"
@@ -57,6 +58,7 @@ func (a *app) serve(ctx context.Context) error {
 	hup := make(chan os.Signal, 1) // from the start: SIGHUP's default would end the process
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
+	defer a.tuneGC()()
 	d := newDaemon(a)
 	servers, err := d.listen()
 	if err != nil {
@@ -73,6 +75,24 @@ func (a *app) serve(ctx context.Context) error {
 	err = d.loop(ctx, hup, failed)
 	d.stop(servers)
 	return err
+}
+
+// serveGCPercent is serve's garbage collection target unless GOGC is set.
+// serve keeps little live data (tens of MB) and nearly all it allocates is
+// one request's garbage; at Go's default of 100 it collects many times a
+// second under load, and collecting then takes a fifth of serve's CPU. At
+// 400 the heap grows to five times the live data between collections:
+// some tens of MB more, for a quarter of the collections.
+const serveGCPercent = 400
+
+// tuneGC sets serveGCPercent unless the admin chose a target with GOGC, and
+// returns what puts the previous target back.
+func (a *app) tuneGC() (restore func()) {
+	if v, set := a.lookupEnv("GOGC"); set && v != "" {
+		return func() {}
+	}
+	previous := debug.SetGCPercent(serveGCPercent)
+	return func() { debug.SetGCPercent(previous) }
 }
 
 func newDaemon(a *app) *daemon {
