@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 )
@@ -52,6 +53,10 @@ type dialect interface {
 	// (ID, PrevHash, Hash), inserts it and moves the head to it; false when
 	// the event's action id was recorded before, and then nothing changed.
 	appendEvent(ctx context.Context, tx *Tx, e Event) (Event, bool, error)
+	// completeOutbox marks a pending outbox row done with result and its
+	// link, if it has one, written, both or neither; false when the row
+	// is not pending.
+	completeOutbox(ctx context.Context, db *DB, id int64, result string, now time.Time) (bool, error)
 
 	// isMissingDatabase tells whether err says the database does not exist.
 	isMissingDatabase(err error) bool

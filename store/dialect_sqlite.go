@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 	"modernc.org/sqlite"
@@ -196,6 +197,12 @@ func (s *sqliteDialect) isMissingDatabase(err error) bool {
 // one.
 func (s *sqliteDialect) appendEvent(ctx context.Context, tx *Tx, e Event) (Event, bool, error) {
 	return tx.chainEvent(ctx, e)
+}
+
+// completeOutbox takes a transaction of two statements: in process they
+// cost no more than one.
+func (s *sqliteDialect) completeOutbox(ctx context.Context, db *DB, id int64, result string, now time.Time) (bool, error) {
+	return db.completeInTx(ctx, id, result, now)
 }
 
 func (s *sqliteDialect) isUniqueViolation(err error) bool {

@@ -158,23 +158,37 @@ func (db *DB) ClaimOutbox(ctx context.Context, now time.Time, limit int, lease t
 // crm.link row's payload, which holds a link token, is wiped, and its link
 // recorded as written.
 func (db *DB) CompleteOutbox(ctx context.Context, id int64, result string, now time.Time) error {
-	return db.InTx(ctx, func(tx *Tx) error {
+	found, err := db.dialect.completeOutbox(ctx, db, id, cleanErrorText(result), now.UTC())
+	if err != nil {
+		return fmt.Errorf("complete outbox row %d: %w", id, err)
+	}
+	if !found {
+		return fmt.Errorf("complete outbox row %d: %w", id, ErrOutboxNotPending)
+	}
+	return nil
+}
+
+// completeInTx is completeOutbox statement by statement in a transaction.
+func (db *DB) completeInTx(ctx context.Context, id int64, result string, now time.Time) (found bool, err error) {
+	err = db.InTx(ctx, func(tx *Tx) error {
 		var linkID *int64
-		err := tx.tx.GetContext(ctx, &linkID, tx.q.CompleteOutbox, id, cleanErrorText(result), now.UTC())
+		err := tx.tx.GetContext(ctx, &linkID, tx.q.CompleteOutbox, id, result, now)
 		if errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("complete outbox row %d: %w", id, ErrOutboxNotPending)
+			return nil
 		}
 		if err != nil {
-			return fmt.Errorf("complete outbox row %d: %w", id, err)
+			return err
 		}
+		found = true
 		if linkID == nil {
 			return nil
 		}
-		if _, err := tx.tx.ExecContext(ctx, tx.q.MarkLinkWritten, *linkID, now.UTC()); err != nil {
+		if _, err := tx.tx.ExecContext(ctx, tx.q.MarkLinkWritten, *linkID, now); err != nil {
 			return fmt.Errorf("record link %d as written: %w", *linkID, err)
 		}
 		return nil
 	})
+	return found, err
 }
 
 // RetryOutbox records a failed attempt of a pending row and when to try

@@ -38,3 +38,21 @@ WHERE outbox.id = claimable.id
 RETURNING outbox.id, outbox.address_id, outbox.kind, outbox.payload, outbox.idempotency_key,
           outbox.state, outbox.attempts, outbox.next_attempt_at, outbox.last_error,
           outbox.result, outbox.created_at, outbox.done_at;
+
+-- name: complete-outbox-and-link
+-- complete-outbox and mark-link-written in one statement: the row is done,
+-- a link write's payload with its token wiped, and the link, if the row
+-- has one, recorded as written. No row comes back when the row is not
+-- pending; then nothing changed.
+WITH done AS (
+    UPDATE outbox
+    SET state = 'done', result = $2, done_at = $3, leased_until = NULL, last_error = '',
+        payload = CASE WHEN kind = 'crm.link' THEN '{}' ELSE payload END
+    WHERE id = $1 AND state = 'pending'
+    RETURNING id, link_id
+), link AS (
+    UPDATE links SET written_at = $3
+    FROM done
+    WHERE links.id = done.link_id
+)
+SELECT id FROM done;
