@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"fmt"
 	"html/template"
 	"strings"
 	"sync"
@@ -114,7 +115,27 @@ func (st *statics) renderField(form string, spec fieldSpec) (*fieldStatic, error
 	}
 	f.Head, f.Attrs = parts[0], template.HTMLAttr(parts[1])
 	f.Aria, f.AriaInvalid = template.HTMLAttr(parts[2]), template.HTMLAttr(parts[3])
-	return f, nil
+	return f, st.splitField(f)
+}
+
+// valueMark stands for a field's value when the field is rendered at
+// start; the template escapes it to itself.
+const valueMark = "consentdFieldValueMark"
+
+// splitField renders the "field" template for a field without a problem
+// around valueMark, and keeps what comes before and after it.
+func (st *statics) splitField(f *fieldStatic) error {
+	whole, err := st.render("field", field{ID: f.ID, Label: f.Label, Head: f.Head, Attrs: f.Attrs, Aria: f.Aria,
+		Area: f.Area, Value: valueMark})
+	if err != nil {
+		return err
+	}
+	before, after, found := strings.Cut(string(whole), valueMark)
+	if !found || strings.Contains(after, valueMark) {
+		return fmt.Errorf("template field shows the value of %s %d times, want once", f.ID, strings.Count(string(whole), valueMark))
+	}
+	f.Before, f.After = before, after
+	return nil
 }
 
 // choice returns a choice rendered at start, or the data to render a
