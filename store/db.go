@@ -20,18 +20,18 @@ type queries struct {
 	SchemaVersion          string `query:"schema-version"`
 	RecordMigration        string `query:"record-migration"`
 
-	AddressHashes     string `query:"address-hashes"`
-	UpsertAddresses   string `query:"upsert-addresses"`
+	AddressHashes     string `query:"address-hashes" plan:"each-run"`
+	UpsertAddresses   string `query:"upsert-addresses" plan:"each-run"`
 	GetAddress        string `query:"get-address"`
-	MarkSeen          string `query:"mark-seen"`
-	MarkUnseenDeleted string `query:"mark-unseen-deleted"`
-	ProfilesDue       string `query:"profiles-due"`
-	ClearProfilesDue  string `query:"clear-profiles-due"`
+	MarkSeen          string `query:"mark-seen" plan:"each-run"`
+	MarkUnseenDeleted string `query:"mark-unseen-deleted" plan:"each-run"`
+	ProfilesDue       string `query:"profiles-due" plan:"each-run"`
+	ClearProfilesDue  string `query:"clear-profiles-due" plan:"each-run"`
 	Stats             string `query:"stats"`
 
-	SearchProfileHashes        string `query:"search-profile-hashes"`
-	UpsertSearchProfiles       string `query:"upsert-search-profiles"`
-	DeleteAbsentSearchProfiles string `query:"delete-absent-search-profiles"`
+	SearchProfileHashes        string `query:"search-profile-hashes" plan:"each-run"`
+	UpsertSearchProfiles       string `query:"upsert-search-profiles" plan:"each-run"`
+	DeleteAbsentSearchProfiles string `query:"delete-absent-search-profiles" plan:"each-run"`
 	GetSearchProfiles          string `query:"get-search-profiles"`
 
 	GetWatermark string `query:"get-watermark"`
@@ -45,7 +45,7 @@ type queries struct {
 
 	LinkSubject          string `query:"link-subject"`
 	ActiveLink           string `query:"active-link"`
-	AddressesWithoutLink string `query:"addresses-without-link"`
+	AddressesWithoutLink string `query:"addresses-without-link" plan:"each-run"`
 	InsertLink           string `query:"insert-link"`
 	RevokeLinks          string `query:"revoke-links"`
 	MarkLinkWritten      string `query:"mark-link-written"`
@@ -94,7 +94,7 @@ type retentionQueries struct {
 	CloseErasure       string `query:"close-erasure"`
 	DeleteExpiredCases string `query:"delete-expired-cases"`
 
-	DeletedAddresses         string `query:"deleted-addresses"`
+	DeletedAddresses         string `query:"deleted-addresses" plan:"each-run"`
 	PurgeAddress             string `query:"purge-address"`
 	PurgeSearchProfiles      string `query:"purge-search-profiles"`
 	PurgeLinks               string `query:"purge-links"`
@@ -114,7 +114,7 @@ type retentionQueries struct {
 	SuppressionsOf        string `query:"suppressions-of"`
 	SuppressionsIn        string `query:"suppressions-in"`
 	NoteSuppressionNotice string `query:"note-suppression-notice"`
-	AddressChannels       string `query:"address-channels"`
+	AddressChannels       string `query:"address-channels" plan:"each-run"`
 	SuppressionsForReview string `query:"suppressions-for-review"`
 	AddRecipientObjection string `query:"add-recipient-objection"`
 	RecipientObjectionsOf string `query:"recipient-objections-of"`

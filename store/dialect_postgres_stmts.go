@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql/driver"
 	"fmt"
+	"strings"
 
 	"github.com/lib/pq"
 	"github.com/lib/pq/pqerror"
@@ -99,10 +100,11 @@ func (c *cachingConn) QueryContext(ctx context.Context, query string, args []dri
 }
 
 // stmt returns query prepared on the connection, preparing it on first
-// use; nil when it is to run unprepared: it has no parameters, or the
-// connection holds its bound of statements already.
+// use; nil when it is to run unprepared: it has no parameters, it is to be
+// planned on each run (planEachRun), or the connection holds its bound of
+// statements already.
 func (c *cachingConn) stmt(ctx context.Context, query string, args []driver.NamedValue) (pgDriverStmt, error) {
-	if len(args) == 0 {
+	if len(args) == 0 || strings.HasPrefix(query, planEachRun) {
 		return nil, nil
 	}
 	if stmt, ok := c.stmts[query]; ok {

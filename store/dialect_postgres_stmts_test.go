@@ -66,6 +66,23 @@ func TestStatementsWithParametersArePreparedOncePerConnection(t *testing.T) {
 	}
 }
 
+// A statement that works on a batch of rows of a table that may grow while
+// the connection lives is planned on each run, never kept prepared.
+func TestStatementsPlannedEachRunAreNotPrepared(t *testing.T) {
+	t.Parallel()
+	conn := pgConn(t)
+	query := store.PlanEachRun + "SELECT $1::int * 2"
+	for i := range 3 {
+		var got int
+		if err := conn.QueryRowContext(t.Context(), query, i).Scan(&got); err != nil || got != 2*i {
+			t.Fatalf("run %d: %d, %v; want %d", i, got, err, 2*i)
+		}
+	}
+	if n := preparedOn(t, conn, ""); n != 0 {
+		t.Errorf("%d statements prepared on the connection, want none", n)
+	}
+}
+
 // A schema change that alters a prepared statement's rows fails its next
 // run once; the run after that prepares it again and sees the new rows.
 func TestStaleStatementIsPreparedAgain(t *testing.T) {

@@ -46,3 +46,7 @@ func EmbeddedMigrationsWith(extra map[string]string) (fs.FS, error) {
 // MaxCachedStatements is how many statements a PostgreSQL connection keeps
 // prepared.
 const MaxCachedStatements = maxCachedStatements
+
+// PlanEachRun starts the text of a statement connections never keep
+// prepared.
+const PlanEachRun = planEachRun

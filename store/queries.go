@@ -155,10 +155,21 @@ func (nq *namedQueries) expand(tokens map[string]string) error {
 	return nil
 }
 
+// planEachRun starts the text of a statement whose field is tagged
+// `plan:"each-run"`: it works on a batch or a page of rows of a table that
+// may grow many times over while one connection runs it (a company's first
+// mirror), so a plan PostgreSQL kept for it as a prepared statement while
+// the table was small could scan the whole table on every run. Connections
+// run such a statement unprepared and planned anew; planning costs nothing
+// next to its rows.
+const planEachRun = "/* plan each run */ "
+
 // bind fills every string field of the struct dst points to from the query
-// its `query:"name"` tag names; embedded structs are left to their own
-// bind, since reflection may not set the fields of an unexported one. A tag naming no query is an error, so a
-// missing query stops consentd at start rather than at first use.
+// its `query:"name"` tag names, after planEachRun if it is tagged
+// `plan:"each-run"`; embedded structs are left to their own bind, since
+// reflection may not set the fields of an unexported one. A tag naming no
+// query is an error, so a missing query stops consentd at start rather
+// than at first use.
 func (nq *namedQueries) bind(dst any) error {
 	v := reflect.ValueOf(dst).Elem()
 	var missing []string
@@ -171,6 +182,9 @@ func (nq *namedQueries) bind(dst any) error {
 		if !ok {
 			missing = append(missing, name)
 			continue
+		}
+		if v.Type().Field(i).Tag.Get("plan") == "each-run" {
+			sql = planEachRun + sql
 		}
 		v.Field(i).SetString(sql)
 		nq.used[name] = true

@@ -99,6 +99,25 @@ func TestBindQueries(t *testing.T) {
 	}
 }
 
+// A query tagged to be planned on each run starts with the mark the
+// connections look for; others are bound as written.
+func TestBindMarksQueriesPlannedEachRun(t *testing.T) {
+	var q struct {
+		Point string `query:"point"`
+		Batch string `query:"batch" plan:"each-run"`
+	}
+	nq, err := loadQueries(fstest.MapFS{"a.sql": {Data: []byte("-- name: point\nSELECT $1;\n-- name: batch\nSELECT $2;")}}, "*.sql")
+	if err == nil {
+		err = nq.bind(&q)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if q.Point != "SELECT $1;" || q.Batch != planEachRun+"SELECT $2;" {
+		t.Errorf("bound point %q, batch %q", q.Point, q.Batch)
+	}
+}
+
 func TestLoadMigrations(t *testing.T) {
 	tokens := map[string]string{"identity": "BIGSERIAL"}
 	tests := []struct {
