@@ -114,10 +114,11 @@ func (p *postgres) close() error {
 	return p.pool.Close()
 }
 
-// openCompany opens a company's pool. A statement's first run goes to the
-// server in one round trip (lib/pq's binary_parameters) instead of a parse
-// and then an execute; only []byte parameters travel differently (as
-// binary), and the schema has no bytea column they could be meant for.
+// openCompany opens a company's pool. A statement it runs unprepared (see
+// cachingConnector) goes to the server in one round trip (lib/pq's
+// binary_parameters) instead of a parse and then an execute; only []byte
+// parameters travel differently (as binary), and the schema has no bytea
+// column they could be meant for.
 func (p *postgres) openCompany(database string) (*sqlx.DB, error) {
 	cfg := p.admin.Clone()
 	cfg.Database = database

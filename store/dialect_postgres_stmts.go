@@ -19,7 +19,10 @@ const maxCachedStatements = 256
 // with parameters once and run it as a prepared statement from then on. An
 // unprepared statement costs the server a parse and a plan on every run,
 // about as much CPU as running the consent page's short statements; a
-// prepared one is bound and executed only, and its plan is reused.
+// prepared one is bound and executed, and after a few runs PostgreSQL
+// keeps one plan for it when that plan is no worse. Batch statements,
+// whose tables may grow while a connection lives, are marked planEachRun
+// and run unprepared.
 type cachingConnector struct{ driver.Connector }
 
 func (c cachingConnector) Connect(ctx context.Context) (driver.Conn, error) {
@@ -65,9 +68,6 @@ type cachingConn struct {
 	pgDriverConn
 	stmts map[string]pgDriverStmt
 }
-
-// Unwrap lets the driver's helpers reach the connection.
-func (c *cachingConn) Unwrap() driver.Conn { return c.pgDriverConn }
 
 // ExecContext runs a statement with parameters prepared. One without
 // parameters goes as a simple query, which may hold several statements
