@@ -185,9 +185,12 @@ func (m *Main) Run(ctx context.Context) error {
 		return fmt.Errorf("listening on %s: %w", m.Listen, err)
 	}
 	m.ln = ln
-	m.server = &http.Server{Handler: m.logRequests(crm), ReadHeaderTimeout: 10 * time.Second}
-	m.served = make(chan error, 1)
-	go func() { m.served <- m.server.Serve(ln) }()
+	server := &http.Server{Handler: m.logRequests(crm), ReadHeaderTimeout: 10 * time.Second}
+	served := make(chan error, 1)
+	m.server, m.served = server, served
+	// The goroutine keeps its own server: Close may clear m.server before
+	// the goroutine first runs.
+	go func() { served <- server.Serve(ln) }()
 	base := "http://" + m.Addr()
 	m.logger.Info().Str("url", base).Msg("mock CRM listening")
 	fmt.Fprintf(m.Stdout, "mock CRM listening on %s\nAPI token:  %s\ninspection: %s/_mock/inspect\n", base, crm.APIToken(), base)
