@@ -174,13 +174,6 @@ func (a *action) event(kind string, details any, after func(store.Event) error) 
 	return nil
 }
 
-// putConsent stores st. It runs before the event that causes it, outside
-// the ledger lock; appending that event points the consent at it
-// (LastEventID).
-func (a *action) putConsent(st store.ConsentState) error {
-	return a.tx.PutConsent(a.ctx, st)
-}
-
 // consent is the subject's consent to the company's purpose; nil for none.
 func (a *action) consent() (*store.ConsentState, error) {
 	st, ok, err := a.tx.Consent(a.ctx, a.subj.Address.CRMID, a.s.set.Purpose)

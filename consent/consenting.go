@@ -44,13 +44,8 @@ func (a *action) give() (bool, time.Time, error) {
 		st.LastUsedAt = prev.LastUsedAt
 	}
 	fields := mapping.ConsentFields{Source: set.Source, Purpose: set.Purpose, Date: crmDate(a.at)}
-	if err := a.tx.UpdateAddressConsentFields(a.ctx, st.AddressID, fields); err != nil {
-		return false, time.Time{}, err
-	}
-	if err := a.liftSuppressions(st.Purpose); err != nil {
-		return false, time.Time{}, err
-	}
-	if err := a.putConsent(st); err != nil {
+	ch := store.ConsentChange{State: st, Fields: fields, Lift: true, Identifiers: a.identifiers()}
+	if err := a.tx.ChangeConsent(a.ctx, ch); err != nil {
 		return false, time.Time{}, err
 	}
 	if err := a.event(store.EventGiven, struct{}{}, nil); err != nil {
@@ -60,13 +55,11 @@ func (a *action) give() (bool, time.Time, error) {
 	return true, a.at, a.out.activity(a.broker(), SubjectGiven, a.givenText())
 }
 
-// liftSuppressions removes the suppression entries consent given anew
-// ends: the contact's own and those of its e-mail addresses and phone
-// numbers under other addresses. It runs before the ledger append, whose
-// company-wide lock it need not hold.
-func (a *action) liftSuppressions(purpose string) error {
-	ids := identifiers(a.subj.Address.Emails, a.subj.Address.Phones)
-	return a.tx.LiftSuppressions(a.ctx, a.subj.Address.CRMID, purpose, slices.Sorted(maps.Keys(ids)))
+// identifiers are the contact's e-mail addresses and phone numbers as
+// suppression entries name them: consent given anew lifts the entries of
+// these under other addresses too.
+func (a *action) identifiers() []string {
+	return slices.Sorted(maps.Keys(identifiers(a.subj.Address.Emails, a.subj.Address.Phones)))
 }
 
 // Withdraw withdraws the contact's consent at once, with an optional
@@ -91,11 +84,7 @@ func (s *Service) Withdraw(ctx context.Context, subj *Subject, req Request, c Cl
 		if prev != nil && prev.State == store.ConsentWithdrawn && prev.WithdrawnAt != nil && len(req.Recipients) == 0 {
 			return a.unchanged(*prev.WithdrawnAt), nil
 		}
-		st, err := a.withdrawal(prev, req.Reason)
-		if err != nil {
-			return Outcome{}, err
-		}
-		if err := a.putConsent(st); err != nil {
+		if _, err := a.withdrawal(prev, req.Reason); err != nil {
 			return Outcome{}, err
 		}
 		details := requestDetails(req, map[string]any{})
@@ -128,10 +117,9 @@ func (a *action) afterWithdrawal(req Request) func(store.Event) error {
 	}
 }
 
-// withdrawal shows a withdrawal in the mirror, queues its CRM patch and
-// returns the consent state to store with the event that causes it. A
-// consent withdrawn before keeps its withdrawal date, and its reason unless
-// a new one is given.
+// withdrawal stores a withdrawal's consent state, shows it in the mirror,
+// queues its CRM patch and returns the state. A consent withdrawn before
+// keeps its withdrawal date, and its reason unless a new one is given.
 func (a *action) withdrawal(prev *store.ConsentState, reason string) (store.ConsentState, error) {
 	st := store.ConsentState{AddressID: a.subj.Address.CRMID, Purpose: a.s.set.Purpose, State: store.ConsentWithdrawn,
 		Source: a.s.set.Source, Channel: a.client.channel, WithdrawnAt: &a.at, WithdrawalReason: reason}
@@ -146,7 +134,7 @@ func (a *action) withdrawal(prev *store.ConsentState, reason string) (store.Cons
 	}
 	fields := a.subj.Address.Consent
 	fields.WithdrawalDate, fields.WithdrawalReason = crmDate(*st.WithdrawnAt), st.WithdrawalReason
-	if err := a.tx.UpdateAddressConsentFields(a.ctx, st.AddressID, fields); err != nil {
+	if err := a.tx.ChangeConsent(a.ctx, store.ConsentChange{State: st, Fields: fields}); err != nil {
 		return store.ConsentState{}, err
 	}
 	a.out.addPatch(a.s.m.WithdrawalPatch(fields.WithdrawalDate, fields.WithdrawalReason))
@@ -190,9 +178,6 @@ func (a *action) requestDeletion(req Request) (Outcome, error) {
 	}
 	r := store.ErasureRequest{AddressID: st.AddressID, Channel: a.client.channel, Reason: req.Reason,
 		ReceivedAt: a.at, DueAt: a.s.policy.DueDate(a.at), NotifiedAt: &a.at}
-	if err := a.putConsent(st); err != nil {
-		return Outcome{}, err
-	}
 	decision, _, err := a.s.decide(a.ctx, a.tx, st.AddressID, &a.at, a.at)
 	if err != nil {
 		return Outcome{}, err

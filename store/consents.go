@@ -82,6 +82,53 @@ func validateConsent(c ConsentState) error {
 		checkText("channel", c.Channel), checkText("withdrawal reason", c.WithdrawalReason))
 }
 
+// ConsentChange is a new consent state with what changes with it.
+type ConsentChange struct {
+	State ConsentState
+	// Fields are the address's consent fields in the mirror, as the CRM
+	// will hold them once the write-back lands.
+	Fields mapping.ConsentFields
+	// Lift, for consent given anew, removes the suppression entries of the
+	// purpose it ends: the address's own and those of Identifiers (hex
+	// SHA-256 of its e-mail addresses and phone numbers) under other
+	// addresses.
+	Lift        bool
+	Identifiers []string
+}
+
+// ChangeConsent stores ch.State, shows it in the mirror's consent fields
+// and lifts the suppression entries it ends. An action runs it before the
+// event that causes the change, outside the ledger lock; appending that
+// event points the consent at it (LastEventID).
+func (tx *Tx) ChangeConsent(ctx context.Context, ch ConsentChange) error {
+	st := ch.State
+	if err := validateConsent(st); err != nil {
+		return fmt.Errorf("change consent: %w", err)
+	}
+	if err := checkStrings("", reflect.ValueOf(ch.Fields)); err != nil {
+		return fmt.Errorf("change consent of address %q: %w", st.AddressID, err)
+	}
+	st.GivenAt, st.WithdrawnAt, st.LastUsedAt = utcPtr(st.GivenAt), utcPtr(st.WithdrawnAt), utcPtr(st.LastUsedAt)
+	ch.State = st
+	if err := tx.dialect.changeConsent(ctx, tx, ch); err != nil {
+		return fmt.Errorf("change consent of address %q: %w", st.AddressID, err)
+	}
+	return nil
+}
+
+// changeInSteps is changeConsent statement by statement.
+func (tx *Tx) changeInSteps(ctx context.Context, ch ConsentChange) error {
+	if err := tx.UpdateAddressConsentFields(ctx, ch.State.AddressID, ch.Fields); err != nil {
+		return err
+	}
+	if ch.Lift {
+		if err := tx.LiftSuppressions(ctx, ch.State.AddressID, ch.State.Purpose, ch.Identifiers); err != nil {
+			return err
+		}
+	}
+	return tx.PutConsent(ctx, ch.State)
+}
+
 // UpdateAddressConsentFields shows a new consent state in the mirror at
 // once, before the write-back reaches the CRM and a sync brings it back.
 // The link field is left as it is.

@@ -194,3 +194,59 @@ func TestErasureStats(t *testing.T) {
 		t.Fatalf("stats %+v, %v; want 2 open, 1 overdue, next due two days ago", st, err)
 	}
 }
+
+// A consent change stores the state, shows it in the mirror's consent
+// fields and, when asked, lifts the suppression entries of its purpose:
+// the address's own and those of its identifiers under other addresses
+// (one entry per identifier and purpose: the first address keeps it).
+func TestChangeConsent(t *testing.T) {
+	t.Parallel()
+	db := storetest.DB(t, storetest.Manager(t), "aenderung")
+	ctx := t.Context()
+	upsert(t, db, contacts("a1", "a2"))
+	mail, phone, other := identifier("j.weiss@example.de"), identifier("+4989123456"), identifier("anna@example.de")
+	entry := func(address, ident, scope string) store.Suppression {
+		return store.Suppression{AddressID: address, Kind: store.SuppressEmail, Identifier: ident, Scope: scope,
+			CreatedAt: syncTime, ReviewAt: syncTime.AddDate(3, 0, 0), EventID: 1}
+	}
+	own, newsletter := entry("a1", mail, "Akquisition"), entry("a1", mail, "Newsletter")
+	samePhone, unrelated := entry("a2", phone, "Akquisition"), entry("a2", other, "Akquisition")
+	inTx(t, db, func(tx *store.Tx) error {
+		return tx.AddSuppressions(ctx, []store.Suppression{own, newsletter, samePhone, unrelated})
+	})
+	withdrawn, given := syncTime, syncTime.Add(time.Hour)
+	steps := []struct {
+		name   string
+		change store.ConsentChange
+		left   map[string][]store.Suppression
+	}{
+		{"withdrawn, nothing lifted", store.ConsentChange{
+			State: store.ConsentState{AddressID: "a1", Purpose: "Akquisition", State: store.ConsentWithdrawn,
+				Source: "Kontaktformular", Channel: store.ChannelWeb, WithdrawnAt: &withdrawn, WithdrawalReason: "Umzug"},
+			Fields: mapping.ConsentFields{WithdrawalDate: "2026-11-23", WithdrawalReason: "Umzug"}},
+			map[string][]store.Suppression{"a1": {own, newsletter}, "a2": {samePhone, unrelated}}},
+		{"given anew, own and same phone lifted", store.ConsentChange{
+			State: store.ConsentState{AddressID: "a1", Purpose: "Akquisition", State: store.ConsentGiven,
+				Source: "Kontaktformular", TextVersion: "2026-11", Channel: store.ChannelWeb, GivenAt: &given},
+			Fields: mapping.ConsentFields{Source: "Kontaktformular", Purpose: "Akquisition", Date: "2026-11-23"},
+			Lift:   true, Identifiers: []string{mail, phone}},
+			map[string][]store.Suppression{"a1": {newsletter}, "a2": {unrelated}}},
+	}
+	for _, s := range steps {
+		inTx(t, db, func(tx *store.Tx) error { return tx.ChangeConsent(ctx, s.change) })
+		got, ok, err := db.Consent(ctx, "a1", "Akquisition")
+		if err != nil || !ok || !reflect.DeepEqual(got, s.change.State) {
+			t.Errorf("%s: consent %+v, %v, %v; want %+v", s.name, got, ok, err, s.change.State)
+		}
+		if fields := record(t, db, "a1").Consent; fields.Source != s.change.Fields.Source ||
+			fields.Date != s.change.Fields.Date || fields.WithdrawalDate != s.change.Fields.WithdrawalDate ||
+			fields.WithdrawalReason != s.change.Fields.WithdrawalReason {
+			t.Errorf("%s: mirror's consent fields %+v, want %+v", s.name, fields, s.change.Fields)
+		}
+		checkSuppressions(t, db, s.left)
+	}
+	bad := store.ConsentChange{State: steps[1].change.State, Fields: mapping.ConsentFields{Source: "x\x00"}}
+	if err := db.InTx(ctx, func(tx *store.Tx) error { return tx.ChangeConsent(ctx, bad) }); err == nil {
+		t.Error("a consent field with a NUL byte was accepted")
+	}
+}

@@ -53,6 +53,9 @@ type dialect interface {
 	// (ID, PrevHash, Hash), inserts it and moves the head to it; false when
 	// the event's action id was recorded before, and then nothing changed.
 	appendEvent(ctx context.Context, tx *Tx, e Event) (Event, bool, error)
+	// changeConsent stores a consent change: the state, the mirror's
+	// consent fields and, if asked, the lifted suppression entries.
+	changeConsent(ctx context.Context, tx *Tx, ch ConsentChange) error
 	// completeOutbox marks a pending outbox row done with result and its
 	// link, if it has one, written, both or neither; false when the row
 	// is not pending.

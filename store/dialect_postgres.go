@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
@@ -39,6 +40,7 @@ type pgQueries struct {
 	Unlock         string `query:"advisory-unlock"`
 	AppendEvent    string `query:"append-event"`
 	CompleteOutbox string `query:"complete-outbox-and-link"`
+	ChangeConsent  string `query:"change-consent-before-put"`
 }
 
 // databaseToken stands for the quoted database name in statements that
@@ -274,6 +276,36 @@ func (p *postgres) appendEvent(ctx context.Context, tx *Tx, e Event) (Event, boo
 type appendArgs struct {
 	eventRow
 	Canon string `db:"canon"`
+}
+
+// changeConsent does in one statement what changeInSteps does in three:
+// every consent action runs it, and each round trip costs the server and
+// consentd alike. The statement is change-consent-before-put followed by
+// the portable put-consent.
+func (p *postgres) changeConsent(ctx context.Context, tx *Tx, ch ConsentChange) error {
+	ids, err := json.Marshal(append([]string{}, ch.Identifiers...))
+	if err != nil {
+		return err
+	}
+	f := ch.Fields
+	args := changeArgs{ConsentState: ch.State, FieldSource: f.Source, FieldPurpose: f.Purpose, FieldDate: f.Date,
+		FieldWithdrawalDate: f.WithdrawalDate, FieldWithdrawalReason: f.WithdrawalReason,
+		Lift: ch.Lift, Identifiers: string(ids)}
+	_, err = tx.tx.NamedExecContext(ctx, p.q.ChangeConsent+tx.q.PutConsent, args)
+	return err
+}
+
+// changeArgs are the parameters of change-consent: the state, the mirror's
+// fields (f_…) and what to lift.
+type changeArgs struct {
+	ConsentState
+	FieldSource           string `db:"f_source"`
+	FieldPurpose          string `db:"f_purpose"`
+	FieldDate             string `db:"f_date"`
+	FieldWithdrawalDate   string `db:"f_withdrawal_date"`
+	FieldWithdrawalReason string `db:"f_withdrawal_reason"`
+	Lift                  bool   `db:"lift"`
+	Identifiers           string `db:"identifiers"` // JSON list
 }
 
 // completeOutbox does in one statement, without a transaction around it,

@@ -199,6 +199,12 @@ func (s *sqliteDialect) appendEvent(ctx context.Context, tx *Tx, e Event) (Event
 	return tx.chainEvent(ctx, e)
 }
 
+// changeConsent takes three statements: in process they cost no more than
+// one.
+func (s *sqliteDialect) changeConsent(ctx context.Context, tx *Tx, ch ConsentChange) error {
+	return tx.changeInSteps(ctx, ch)
+}
+
 // completeOutbox takes a transaction of two statements: in process they
 // cost no more than one.
 func (s *sqliteDialect) completeOutbox(ctx context.Context, db *DB, id int64, result string, now time.Time) (bool, error) {
