@@ -38,3 +38,31 @@ func TestFieldRenderedAtStartEqualsTemplate(t *testing.T) {
 		}
 	}
 }
+
+// A form's hidden keys put together from the markup rendered at start are
+// byte for byte what the template renders, in every language and whatever
+// the values hold.
+func TestFormKeysRenderedAtStartEqualTemplate(t *testing.T) {
+	v, err := loadViews()
+	if err != nil {
+		t.Fatal(err)
+	}
+	forms := []form{
+		{ActionID: "3f9a", CSRF: "MTc2NDg0.abc-_xyz", Lang: "de"},
+		{ActionID: `"><script>`, CSRF: "a+b&c'd<e>\x00", Lang: "en"},
+		{ActionID: keyMarks[1], CSRF: keyMarks[0], Lang: "bad \xff"},
+	}
+	for lang, st := range v.statics {
+		for _, f := range forms {
+			fast := f
+			fast.Keys = st.keys(f)
+			var want bytes.Buffer
+			if err := st.set.ExecuteTemplate(&want, "keys", f); err != nil {
+				t.Fatal(err)
+			}
+			if string(fast.Keys) != want.String() {
+				t.Errorf("%s %+v:\n got %s\nwant %s", lang, f, fast.Keys, want.String())
+			}
+		}
+	}
+}

@@ -2,6 +2,7 @@ package web
 
 import (
 	"errors"
+	"html/template"
 	"net/http"
 	"slices"
 	"strings"
@@ -52,6 +53,7 @@ type erasureView struct {
 // filled in.
 type form struct {
 	Action, ActionID, CSRF, Lang string
+	Keys                         template.HTML // the hidden keys; "" and the template renders them
 }
 
 // fieldProblem links the error summary to a field.
@@ -116,7 +118,9 @@ func (s *server) pageView(r *http.Request, v *visit, sub *submitted) *pageView {
 // newForm issues a form posting the named action on this link.
 func (s *server) newForm(r *http.Request, v *visit, name string) form {
 	id, token := s.forms.issue(v.slug, v.tokenHash, s.opts.Now())
-	return form{Action: v.pageURL(r) + "/" + name, ActionID: id, CSRF: token, Lang: v.lang}
+	f := form{Action: v.pageURL(r) + "/" + name, ActionID: id, CSRF: token, Lang: v.lang}
+	f.Keys = s.views.statics[v.lang].keys(f)
+	return f
 }
 
 func consentState(subj *consent.Subject) string {

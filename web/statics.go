@@ -56,13 +56,15 @@ type choice struct {
 
 // statics holds one language's rendered fields and choices.
 type statics struct {
-	c       *catalog
-	set     *template.Template // the parts
-	fields  map[string]*fieldStatic
-	choices map[choiceKey]template.HTML
-	multi   map[string]bool // by form.group
-	named   map[string]bool // by form.group: each value is its own label (a company's recipients)
-	buffers *sync.Pool
+	c      *catalog
+	set    *template.Template // the parts
+	fields map[string]*fieldStatic
+	// keyParts are the "keys" template around keyMarks.
+	keyParts []string
+	choices  map[choiceKey]template.HTML
+	multi    map[string]bool // by form.group
+	named    map[string]bool // by form.group: each value is its own label (a company's recipients)
+	buffers  *sync.Pool
 }
 
 func buildStatics(c *catalog, set *template.Template, buffers *sync.Pool) (*statics, error) {
@@ -76,6 +78,11 @@ func buildStatics(c *catalog, set *template.Template, buffers *sync.Pool) (*stat
 			}
 			st.fields[form+"."+spec.name] = f
 		}
+	}
+	var err error
+	if st.keyParts, err = st.renderAround("keys", form{ActionID: keyMarks[0], CSRF: keyMarks[1], Lang: keyMarks[2]},
+		keyMarks...); err != nil {
+		return nil, err
 	}
 	for _, g := range formChoices {
 		st.multi[g.form+"."+g.name] = g.multi
@@ -125,17 +132,43 @@ const valueMark = "consentdFieldValueMark"
 // splitField renders the "field" template for a field without a problem
 // around valueMark, and keeps what comes before and after it.
 func (st *statics) splitField(f *fieldStatic) error {
-	whole, err := st.render("field", field{ID: f.ID, Label: f.Label, Head: f.Head, Attrs: f.Attrs, Aria: f.Aria,
-		Area: f.Area, Value: valueMark})
+	parts, err := st.renderAround("field", field{ID: f.ID, Label: f.Label, Head: f.Head, Attrs: f.Attrs,
+		Aria: f.Aria, Area: f.Area, Value: valueMark}, valueMark)
 	if err != nil {
-		return err
+		return fmt.Errorf("field %s: %w", f.ID, err)
 	}
-	before, after, found := strings.Cut(string(whole), valueMark)
-	if !found || strings.Contains(after, valueMark) {
-		return fmt.Errorf("template field shows the value of %s %d times, want once", f.ID, strings.Count(string(whole), valueMark))
-	}
-	f.Before, f.After = before, after
+	f.Before, f.After = parts[0], parts[1]
 	return nil
+}
+
+// keyMarks stand for a form's action id, CSRF token and language when the
+// "keys" template is rendered at start.
+var keyMarks = []string{"consentdKeyActionID", "consentdKeyCSRF", "consentdKeyLang"}
+
+// keys are a form's hidden keys put together from the markup rendered at
+// start and the escaped values: a page has a form for every action and
+// search profile.
+func (st *statics) keys(f form) template.HTML {
+	k := st.keyParts
+	return template.HTML(k[0] + escapeValue(f.ActionID) + k[1] + escapeValue(f.CSRF) + k[2] + escapeValue(f.Lang) + k[3])
+}
+
+// renderAround renders a template whose data holds each of marks once,
+// and returns the markup before, between and after them.
+func (st *statics) renderAround(name string, data any, marks ...string) ([]string, error) {
+	whole, err := st.render(name, data)
+	if err != nil {
+		return nil, err
+	}
+	parts, rest := make([]string, 0, len(marks)+1), string(whole)
+	for _, mark := range marks {
+		before, after, found := strings.Cut(rest, mark)
+		if !found || strings.Contains(after, mark) {
+			return nil, fmt.Errorf("template %s shows %s %d times, want once", name, mark, strings.Count(string(whole), mark))
+		}
+		parts, rest = append(parts, before), after
+	}
+	return append(parts, rest), nil
 }
 
 // choice returns a choice rendered at start, or the data to render a
