@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql/driver"
-	"fmt"
 	"strings"
 
 	"github.com/lib/pq"
@@ -30,34 +29,19 @@ func (c cachingConnector) Connect(ctx context.Context) (driver.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	full, ok := conn.(pgDriverConn)
-	if !ok {
-		_ = conn.Close()
-		return nil, fmt.Errorf("the PostgreSQL driver's connection %T lacks the context methods", conn)
+	full, err := withContexts[pgDriverConn](conn, "the PostgreSQL driver's connection")
+	if err != nil {
+		return nil, err
 	}
-	return &cachingConn{pgDriverConn: full, stmts: map[string]pgDriverStmt{}}, nil
+	return &cachingConn{pgDriverConn: full, stmts: map[string]contextStmt{}}, nil
 }
 
 // pgDriverConn is what every connection of lib/pq offers; cachingConn
 // passes it all on, so database/sql keeps using contexts and lib/pq's
 // conversion of arguments.
 type pgDriverConn interface {
-	driver.Conn
-	driver.ConnBeginTx
-	driver.ConnPrepareContext
-	driver.ExecerContext
-	driver.QueryerContext
-	driver.Pinger
-	driver.SessionResetter
-	driver.Validator
+	contextConn
 	driver.NamedValueChecker
-}
-
-// pgDriverStmt is what every prepared statement of lib/pq offers.
-type pgDriverStmt interface {
-	driver.Stmt
-	driver.StmtExecContext
-	driver.StmtQueryContext
 }
 
 // cachingConn is one connection with its prepared statements by query
@@ -66,7 +50,7 @@ type pgDriverStmt interface {
 // connection closes.
 type cachingConn struct {
 	pgDriverConn
-	stmts map[string]pgDriverStmt
+	stmts map[string]contextStmt
 }
 
 // ExecContext runs a statement with parameters prepared. One without
@@ -103,7 +87,7 @@ func (c *cachingConn) QueryContext(ctx context.Context, query string, args []dri
 // use; nil when it is to run unprepared: it has no parameters, it is to be
 // planned on each run (planEachRun), or the connection holds its bound of
 // statements already.
-func (c *cachingConn) stmt(ctx context.Context, query string, args []driver.NamedValue) (pgDriverStmt, error) {
+func (c *cachingConn) stmt(ctx context.Context, query string, args []driver.NamedValue) (contextStmt, error) {
 	if len(args) == 0 || strings.HasPrefix(query, planEachRun) {
 		return nil, nil
 	}
@@ -117,10 +101,9 @@ func (c *cachingConn) stmt(ctx context.Context, query string, args []driver.Name
 	if err != nil {
 		return nil, err
 	}
-	stmt, ok := prepared.(pgDriverStmt)
-	if !ok {
-		_ = prepared.Close()
-		return nil, fmt.Errorf("the PostgreSQL driver's statement %T lacks the context methods", prepared)
+	stmt, err := withContexts[contextStmt](prepared, "the PostgreSQL driver's statement")
+	if err != nil {
+		return nil, err
 	}
 	c.stmts[query] = stmt
 	return stmt, nil

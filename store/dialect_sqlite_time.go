@@ -68,34 +68,20 @@ func (c sqliteConnector) Connect(ctx context.Context) (driver.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	full, ok := conn.(sqliteDriverConn)
-	if !ok {
-		_ = conn.Close()
-		return nil, fmt.Errorf("the SQLite driver's connection %T lacks the context methods", conn)
+	full, err := withContexts[contextConn](conn, "the SQLite driver's connection")
+	if err != nil {
+		return nil, err
 	}
 	return sqliteConn{full}, nil
 }
 
 func (c sqliteConnector) Driver() driver.Driver { return c.driver }
 
-// sqliteDriverConn is what every connection of modernc.org/sqlite offers;
-// sqliteConn passes it all on, so database/sql keeps using contexts.
-type sqliteDriverConn interface {
-	driver.Conn
-	driver.ConnBeginTx
-	driver.ConnPrepareContext
-	driver.ExecerContext
-	driver.QueryerContext
-	driver.Pinger
-	driver.SessionResetter
-	driver.Validator
-}
-
 // sqliteConn is a driver connection with consentd's form of times.
-type sqliteConn struct{ sqliteDriverConn }
+type sqliteConn struct{ contextConn }
 
 // Unwrap lets the driver's helpers reach the connection.
-func (c sqliteConn) Unwrap() driver.Conn { return c.sqliteDriverConn }
+func (c sqliteConn) Unwrap() driver.Conn { return c.contextConn }
 
 // CheckNamedValue converts arguments as database/sql would, and times
 // into sqliteTimeLayout.
@@ -112,7 +98,7 @@ func (c sqliteConn) CheckNamedValue(nv *driver.NamedValue) error {
 }
 
 func (c sqliteConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
-	rows, err := c.sqliteDriverConn.QueryContext(ctx, query, args)
+	rows, err := c.contextConn.QueryContext(ctx, query, args)
 	if err != nil {
 		return nil, err
 	}
@@ -120,30 +106,22 @@ func (c sqliteConn) QueryContext(ctx context.Context, query string, args []drive
 }
 
 func (c sqliteConn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
-	stmt, err := c.sqliteDriverConn.PrepareContext(ctx, query)
+	stmt, err := c.contextConn.PrepareContext(ctx, query)
 	if err != nil {
 		return nil, err
 	}
-	full, ok := stmt.(sqliteDriverStmt)
-	if !ok {
-		_ = stmt.Close()
-		return nil, fmt.Errorf("the SQLite driver's statement %T lacks the context methods", stmt)
+	full, err := withContexts[contextStmt](stmt, "the SQLite driver's statement")
+	if err != nil {
+		return nil, err
 	}
 	return sqliteStmt{full}, nil
 }
 
-// sqliteDriverStmt is what every statement of modernc.org/sqlite offers.
-type sqliteDriverStmt interface {
-	driver.Stmt
-	driver.StmtExecContext
-	driver.StmtQueryContext
-}
-
 // sqliteStmt is a prepared statement whose rows give back times.
-type sqliteStmt struct{ sqliteDriverStmt }
+type sqliteStmt struct{ contextStmt }
 
 func (s sqliteStmt) QueryContext(ctx context.Context, args []driver.NamedValue) (driver.Rows, error) {
-	rows, err := s.sqliteDriverStmt.QueryContext(ctx, args)
+	rows, err := s.contextStmt.QueryContext(ctx, args)
 	if err != nil {
 		return nil, err
 	}
