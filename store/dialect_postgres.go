@@ -40,7 +40,8 @@ type pgQueries struct {
 	Unlock         string `query:"advisory-unlock"`
 	AppendEvent    string `query:"append-event"`
 	CompleteOutbox string `query:"complete-outbox-and-link"`
-	ChangeConsent  string `query:"change-consent-before-put"`
+	ChangeConsent  string `query:"change-consent-before-put"` // bound with put-consent after it
+	PutConsent     string `query:"put-consent"`
 }
 
 // databaseToken stands for the quoted database name in statements that
@@ -66,7 +67,15 @@ func newPostgres(cfg Config) (*postgres, error) {
 
 func (p *postgres) queryFiles() []string { return []string{"sql/postgres/*.sql"} }
 
-func (p *postgres) bindQueries(nq *namedQueries) error { return nq.bind(&p.q) }
+// bindQueries binds the engine's queries and puts change-consent-before-put
+// and put-consent together into the one statement they make.
+func (p *postgres) bindQueries(nq *namedQueries) error {
+	if err := nq.bind(&p.q); err != nil {
+		return err
+	}
+	p.q.ChangeConsent += p.q.PutConsent
+	return nil
+}
 
 func (p *postgres) tokens() map[string]string {
 	return map[string]string{
@@ -280,8 +289,8 @@ type appendArgs struct {
 
 // changeConsent does in one statement what changeInSteps does in three:
 // every consent action runs it, and each round trip costs the server and
-// consentd alike. The statement is change-consent-before-put followed by
-// the portable put-consent.
+// consentd alike. Its statement is change-consent-before-put followed by
+// the portable put-consent (see bindQueries).
 func (p *postgres) changeConsent(ctx context.Context, tx *Tx, ch ConsentChange) error {
 	ids, err := json.Marshal(append([]string{}, ch.Identifiers...))
 	if err != nil {
@@ -291,7 +300,7 @@ func (p *postgres) changeConsent(ctx context.Context, tx *Tx, ch ConsentChange) 
 	args := changeArgs{ConsentState: ch.State, FieldSource: f.Source, FieldPurpose: f.Purpose, FieldDate: f.Date,
 		FieldWithdrawalDate: f.WithdrawalDate, FieldWithdrawalReason: f.WithdrawalReason,
 		Lift: ch.Lift, Identifiers: string(ids)}
-	_, err = tx.tx.NamedExecContext(ctx, p.q.ChangeConsent+tx.q.PutConsent, args)
+	_, err = tx.tx.NamedExecContext(ctx, p.q.ChangeConsent, args)
 	return err
 }
 
